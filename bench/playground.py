@@ -1,0 +1,120 @@
+"""Playground speed: the project's TensorFlow engine vs a hand-written NumPy reference vs plain
+``model.fit``, on the reference run (moons, 1000 points, noise 0.2, hidden 8,8 tanh, Adam 0.03,
+batch 32, 200 epochs). Targets on a 2-core CPU: project end to end (compilation included)
+<= 2x the NumPy reference, and >= 20x faster than model.fit.
+
+Run: ``findl bench playground`` or ``python -m bench.playground [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from bench.common import report, timer
+
+REFERENCE = dict(dataset="moons", n_samples=1000, noise=0.2, hidden=(8, 8), activation="tanh",
+                 optimizer="adam", learning_rate=0.03, batch_size=32, epochs=200, test_ratio=0.3)
+
+
+def numpy_reference(x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch: int, seed: int = 0) -> np.ndarray:
+    """A minimal independent implementation: 2-8-8-1 tanh MLP, BCE, Adam; returns P(class 1)."""
+    rng = np.random.default_rng(seed)
+    sizes = [x.shape[1], 8, 8, 1]
+    W = [rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / (a + b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    B = [np.zeros(b) for b in sizes[1:]]
+    params = W + B
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    t = 0
+    n = len(x)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for s in range(0, n, batch):
+            idx = order[s:s + batch]
+            xb, yb = x[idx], y[idx]
+            h1 = np.tanh(xb @ W[0] + B[0])
+            h2 = np.tanh(h1 @ W[1] + B[1])
+            p = 1 / (1 + np.exp(-(h2 @ W[2] + B[2])[:, 0]))
+            dz = ((p - yb) / len(idx))[:, None]
+            g2, gb2 = h2.T @ dz, dz.sum(0)
+            d2 = (dz @ W[2].T) * (1 - h2**2)
+            g1, gb1 = h1.T @ d2, d2.sum(0)
+            d1 = (d2 @ W[1].T) * (1 - h1**2)
+            g0, gb0 = xb.T @ d1, d1.sum(0)
+            grads = [g0, g1, g2, gb0, gb1, gb2]
+            t += 1
+            for i, g in enumerate(grads):
+                m[i] = 0.9 * m[i] + 0.1 * g
+                v[i] = 0.999 * v[i] + 0.001 * g * g
+                params[i] -= lr * (m[i] / (1 - 0.9**t)) / (np.sqrt(v[i] / (1 - 0.999**t)) + 1e-7)
+    h1 = np.tanh(x @ W[0] + B[0])
+    h2 = np.tanh(h1 @ W[1] + B[1])
+    return 1 / (1 + np.exp(-(h2 @ W[2] + B[2])[:, 0]))
+
+
+def run(skip_fit: bool = False) -> dict:
+    from core.device import tensorflow
+    from core.result import Progress
+    from core.tasks import playground as pg
+
+    config = pg.Config(**REFERENCE)
+    data = pg.load_data(config)
+    train_idx, test_idx = pg.split(config, data)
+    raw = pg.make_features(data.x, config.features)
+    mean, std = raw[train_idx].mean(0), raw[train_idx].std(0)
+    x = (raw - mean) / std
+    seconds: dict[str, float] = {}
+    acc: dict[str, float] = {}
+
+    with timer(seconds, "numpy_reference"):
+        p = numpy_reference(x[train_idx], data.y[train_idx], config.epochs, config.learning_rate, config.batch_size)
+    acc["numpy_reference"] = float(np.mean((p >= 0.5) == data.y[train_idx]))
+
+    with timer(seconds, "import_tensorflow"):
+        tensorflow()
+    with timer(seconds, "project_first"):
+        result = pg.train(config, data, Progress())
+    acc["project"] = result.metrics["train_accuracy"]
+    with timer(seconds, "project_again"):
+        pg.train(config.replace(seed=1), data, Progress())
+
+    if not skip_fit:
+        import keras
+
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="tanh"),
+                                  keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(keras.optimizers.Adam(config.learning_rate), "binary_crossentropy", metrics=["accuracy"])
+        with timer(seconds, "keras_fit"):
+            model.fit(x[train_idx], data.y[train_idx], epochs=config.epochs, batch_size=config.batch_size, verbose=0)
+        acc["keras_fit"] = float(model.evaluate(x[train_idx], data.y[train_idx], verbose=0)[1])
+    return {"seconds": seconds, "train_accuracy": acc}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.playground")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--skip-fit", action="store_true", help="skip the ~30 s model.fit reference")
+    args = parser.parse_args(argv)
+    out = run(args.skip_fit)
+    s = out["seconds"]
+    ratio_numpy = s["project_first"] / s["numpy_reference"]
+    rows = [("NumPy reference (hand-written, independent)", s["numpy_reference"], ""),
+            ("import tensorflow (not counted)", s["import_tensorflow"], ""),
+            ("project TF engine, first run (compile included)", s["project_first"], f"{ratio_numpy:.2f}x NumPy"),
+            ("project TF engine, next run (compiled loop reused)", s["project_again"], "")]
+    checks = [(f"project end to end <= 2x NumPy reference ({ratio_numpy:.2f}x)", ratio_numpy <= 2.0)]
+    extra = {"train_accuracy": out["train_accuracy"], "ratio_project_vs_numpy": round(ratio_numpy, 3)}
+    if "keras_fit" in s:
+        speedup = s["keras_fit"] / s["project_first"]
+        rows.append(("plain model.fit (batch 32)", s["keras_fit"], f"project is {speedup:.1f}x faster"))
+        checks.append((f"project >= 20x faster than model.fit ({speedup:.1f}x)", speedup >= 20))
+        extra["speedup_vs_fit"] = round(speedup, 2)
+    return report("playground reference run: moons 1000, 8,8 tanh, Adam 0.03, batch 32, 200 epochs",
+                  rows, checks, extra, args.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

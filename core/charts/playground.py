@@ -1,0 +1,191 @@
+"""Plotly figures of the playground: boundary (with an epoch scrubber), curves, confusion matrix,
+neurons, network diagram, seed disagreement, cost curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.charts import style
+from core.result import Result
+
+
+def _points(result: Result, show_test: bool) -> list[go.Scatter]:
+    a, info = result.arrays, result.info
+    names = info.get("class_names", ["class 0", "class 1"])
+    traces = []
+    sets = [("train", a["x_train"], a["y_train"], "circle")]
+    if show_test:
+        sets.append(("test", a["x_test"], a["y_test"], "diamond-open"))
+    for split, x, y, symbol in sets:
+        for cls, colour in ((0, style.CLASS_0), (1, style.CLASS_1)):
+            mask = y == cls
+            traces.append(go.Scatter(
+                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {names[cls]}",
+                marker=dict(color=colour, symbol=symbol, size=6 if split == "train" else 8,
+                            line=dict(color="white" if split == "train" else colour, width=1))))
+    return traces
+
+
+def _heat(result: Result, grid: np.ndarray, discretize: bool, showscale: bool = True) -> go.Heatmap:
+    z = (np.asarray(grid, np.float32) >= 0.5).astype(np.float32) if discretize else np.asarray(grid, np.float32)
+    return go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=z, zmin=0, zmax=1,
+                      colorscale=style.BOUNDARY_SCALE, opacity=0.75, showscale=showscale,
+                      colorbar=dict(title="P(class 1)", len=0.8), hoverinfo="skip")
+
+
+def _axes(fig: go.Figure, result: Result) -> None:
+    labels = result.info.get("axis_labels", ["x1", "x2"])
+    fig.update_xaxes(title=labels[0], showgrid=False)
+    fig.update_yaxes(title=labels[1], showgrid=False)
+
+
+def boundary(result: Result, show_test: bool = True, discretize: bool = False, title: str = "",
+             height: int = 520) -> go.Figure:
+    """The final boundary, plus a play button and slider that replay the snapshots in the browser."""
+    snaps, epochs = result.arrays["snapshots"], result.arrays["snapshot_epochs"]
+    fig = go.Figure([_heat(result, snaps[-1], discretize), *_points(result, show_test)])
+    frames = [go.Frame(data=[_heat(result, s, discretize)], traces=[0], name=str(int(e)))
+              for s, e in zip(snaps, epochs)]
+    fig.frames = frames
+    steps = [dict(method="animate", label=str(int(e)),
+                  args=[[str(int(e))], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
+             for e in epochs]
+    fig.update_layout(
+        **style.LAYOUT, height=height, title=title or "Decision boundary (P of class 1)",
+        legend=dict(orientation="h", y=-0.15),
+        sliders=[dict(active=len(steps) - 1, steps=steps, currentvalue=dict(prefix="epoch "), pad=dict(t=40))],
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="right", yanchor="top",
+                          buttons=[dict(label="▶ replay", method="animate",
+                                        args=[None, dict(frame=dict(duration=120, redraw=True), fromcurrent=False,
+                                                         transition=dict(duration=0))])])])
+    _axes(fig, result)
+    return fig
+
+
+def live_boundary(result_like: Result, grid: np.ndarray, epoch: int) -> go.Figure:
+    fig = go.Figure([_heat(result_like, grid, False), *_points(result_like, False)])
+    fig.update_layout(**style.LAYOUT, height=420, title=f"Training… epoch {epoch}", showlegend=False)
+    _axes(fig, result_like)
+    return fig
+
+
+def curves(result: Result) -> go.Figure:
+    a = result.arrays
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (binary cross-entropy)", "Accuracy"))
+    for col, (tr, te) in enumerate((("hist_train_loss", "hist_test_loss"), ("hist_train_acc", "hist_test_acc")), 1):
+        fig.add_trace(go.Scatter(x=a["hist_epoch"], y=a[tr], name="train", line=dict(color=style.TRAIN),
+                                 showlegend=col == 1, legendgroup="train"), 1, col)
+        fig.add_trace(go.Scatter(x=a["hist_epoch"], y=a[te], name="test", line=dict(color=style.TEST),
+                                 showlegend=col == 1, legendgroup="test"), 1, col)
+    fig.update_xaxes(title="epoch")
+    fig.update_layout(**style.LAYOUT, height=340)
+    return fig
+
+
+def confusion(result: Result) -> go.Figure:
+    cm = np.asarray(result.metrics["confusion"])
+    names = result.info.get("class_names", ["class 0", "class 1"])
+    fig = go.Figure(go.Heatmap(z=cm, x=[f"predicted {n}" for n in names], y=[f"actual {n}" for n in names],
+                               colorscale="Blues", showscale=False, text=cm, texttemplate="%{text}"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(**style.LAYOUT, height=300, title="Confusion matrix (test, threshold 0.5)")
+    return fig
+
+
+def neurons(result: Result) -> go.Figure | None:
+    """Each hidden neuron's output over the input plane: what each unit has learned to detect."""
+    a = result.arrays
+    layers = [a[k] for k in sorted((k for k in a if k.startswith("neurons_")), key=lambda k: int(k.split("_")[1]))]
+    if not layers:
+        return None
+    cols = max(min(len(layer), 8) for layer in layers)
+    rows_per_layer = [int(np.ceil(len(layer) / cols)) for layer in layers]
+    fig = make_subplots(rows=sum(rows_per_layer), cols=cols, horizontal_spacing=0.01, vertical_spacing=0.02)
+    row = 1
+    for li, layer in enumerate(layers):
+        for j, grid in enumerate(layer):
+            g = np.asarray(grid, np.float32)
+            span = float(np.abs(g).max()) or 1.0
+            fig.add_trace(go.Heatmap(z=g, x=a["neuron_x"], y=a["neuron_y"], zmin=-span, zmax=span,
+                                     colorscale=[[0, style.CLASS_0], [0.5, "#f7f7f7"], [1, style.CLASS_1]],
+                                     showscale=False, hovertemplate=f"layer {li + 1}, neuron {j + 1}<extra></extra>"),
+                          row + j // cols, 1 + j % cols)
+        row += rows_per_layer[li]
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(**style.LAYOUT, height=max(160, 110 * sum(rows_per_layer)),
+                      title="Hidden neurons: each unit's output over the input plane (one row block per layer)")
+    return fig
+
+
+def network(result: Result) -> go.Figure:
+    """Nodes per layer; each link's colour is the weight's sign and its width its size."""
+    a = result.arrays
+    weights = [a[k] for k in sorted((k for k in a if k.startswith("param_")), key=lambda k: int(k.split("_")[1]))][0::2]
+    sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+    labels = [result.info.get("feature_labels", [])] + [[] for _ in sizes[1:]]
+    shown = [min(s, 16) for s in sizes]  # draw at most 16 nodes per layer
+    ys = [np.linspace(-1, 1, n) if n > 1 else np.zeros(1) for n in shown]
+    top = max(float(np.abs(w).max()) for w in weights) or 1.0
+    fig = go.Figure()
+    for li, w in enumerate(weights):
+        for i in range(shown[li]):
+            for j in range(shown[li + 1]):
+                value = float(w[i, j])
+                fig.add_trace(go.Scatter(
+                    x=[li, li + 1], y=[ys[li][i], ys[li + 1][j]], mode="lines", hoverinfo="text",
+                    text=f"w = {value:+.3f}", showlegend=False,
+                    line=dict(color=style.POSITIVE_WEIGHT if value > 0 else style.NEGATIVE_WEIGHT,
+                              width=0.5 + 6 * abs(value) / top)))
+    for li, n in enumerate(shown):
+        names = labels[li] if labels[li] else [f"{'output' if li == len(shown) - 1 else f'h{li}.{k + 1}'}" for k in range(n)]
+        more = f" (+{sizes[li] - n} not drawn)" if sizes[li] > n else ""
+        fig.add_trace(go.Scatter(x=[li] * n, y=ys[li], mode="markers+text", text=names[:n], textposition="middle left" if li == 0 else "top center",
+                                 marker=dict(size=18, color="#444"), showlegend=False, hovertext=[f"{nm}{more}" for nm in names[:n]]))
+    fig.update_xaxes(visible=False, range=[-0.6, len(shown) - 0.6])
+    fig.update_yaxes(visible=False)
+    fig.update_layout(**style.LAYOUT, height=420,
+                      title="Network: blue links push towards class 1, orange towards class 0; width = |weight|")
+    return fig
+
+
+def seeds(result: Result, discretize: bool = False) -> go.Figure:
+    """Where seeds disagree: the share of seeds predicting class 1, with the data on top."""
+    grids = np.asarray(result.arrays["seed_grids"], np.float32)
+    share = (grids >= 0.5).mean(axis=0)
+    disagreement = 1.0 - np.abs(2 * share - 1.0)  # 0 = all agree, 1 = split evenly
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.7, 0.3],
+                        subplot_titles=(f"Disagreement of {len(grids)} seeds (dark = seeds split)", "Test accuracy per seed"))
+    fig.add_trace(go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=disagreement, zmin=0, zmax=1,
+                             colorscale="Greys", colorbar=dict(title="split", x=0.66)), 1, 1)
+    for trace in _points(result, False):
+        fig.add_trace(trace, 1, 1)
+    acc = result.metrics["seed_test_accuracy"]
+    fig.add_trace(go.Box(y=acc, boxpoints="all", name="test acc", marker_color=style.TEST, showlegend=False), 1, 2)
+    fig.update_layout(**style.LAYOUT, height=460, legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def cost_curve(analysis: dict, currency: str = "$") -> go.Figure:
+    fig = go.Figure(go.Scatter(x=analysis["thresholds"], y=analysis["cost"], name="expected cost",
+                               line=dict(color=style.MODEL)))
+    fig.add_vline(x=analysis["best_threshold"], line=dict(color=style.TEST, dash="dash"),
+                  annotation_text=f"best {analysis['best_threshold']:.2f}")
+    fig.add_vline(x=0.5, line=dict(color=style.BASELINE_MUTED, dash="dot"), annotation_text="0.5",
+                  annotation_position="bottom right")
+    fig.update_layout(**style.LAYOUT, height=340, title="Expected cost per applicant vs refusal threshold",
+                      xaxis_title="refuse when P(default) ≥ threshold", yaxis_title=f"cost per applicant ({currency})")
+    return fig
+
+
+def sweep(results: list[Result], titles: list[str]) -> go.Figure:
+    fig = make_subplots(rows=1, cols=len(results), subplot_titles=titles, horizontal_spacing=0.04)
+    for i, result in enumerate(results, 1):
+        fig.add_trace(_heat(result, result.arrays["snapshots"][-1], False, showscale=False), 1, i)
+        for trace in _points(result, True):
+            trace.showlegend = i == 1
+            fig.add_trace(trace, 1, i)
+    fig.update_layout(**style.LAYOUT, height=420, legend=dict(orientation="h", y=-0.12))
+    return fig

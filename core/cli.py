@@ -1,0 +1,201 @@
+"""``findl``: info, presets, train, prewarm, bench (DESIGN §5).
+
+Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error.
+A cache hit never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+
+from core.errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        self.exit(2, f"findl: error: {message} (see findl --help)\n")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UserError(f"--set takes key=value (got {pair!r})")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value
+    return out
+
+
+def cmd_info(args) -> int:
+    from core import device
+    from core.store import Store
+
+    store = Store()
+    info = {
+        "findl": _version("findl-lab"),
+        "python": platform.python_version(),
+        "versions": {d: _version(d) for d in ("tensorflow", "keras", "streamlit", "scikit-learn", "pandas", "yfinance", "arch")},
+        "device": device.describe(),
+        "store": store.status(),
+        "data_sources": {"bundled": "S&P 500 and NASDAQ daily 1999-2018 (arch)" if _version("arch") else "missing: pip install arch",
+                         "yahoo": _yahoo_status(args.check_online)},
+    }
+    if args.json:
+        print(json.dumps(info))
+    else:
+        for key, value in info.items():
+            print(f"{key:>13}: {value}")
+    return 0
+
+
+def _yahoo_status(check: bool) -> str:
+    if not check:
+        return "not checked (findl info --check-online)"
+    import socket
+
+    try:
+        socket.create_connection(("query1.finance.yahoo.com", 443), timeout=3).close()
+        return "reachable"
+    except OSError as exc:
+        return f"unreachable ({exc.__class__.__name__})"
+
+
+def cmd_presets(args) -> int:
+    from core.tasks import get_task, task_names
+
+    out = {}
+    for name in ([args.task] if args.task else task_names()):
+        task = get_task(name)
+        out[name] = {p: {"description": preset.description, "settings": task.Config(**preset.settings).to_strings(only_changed=True)}
+                     for p, preset in task.PRESETS.items()}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    for name, presets in out.items():
+        print(f"{name}:")
+        for p, body in presets.items():
+            sets = " ".join(f"{k}={v}" for k, v in body["settings"].items())
+            print(f"  {p:<24} {body['description']}\n  {'':<24} {sets}")
+    return 0
+
+
+def _train_one(task, config, data_path, eval_path=None):
+    from core import jobs
+
+    data = task.load_data(config, data_path)
+    start = time.perf_counter()
+    key, result = jobs.run_sync(task, config, data)
+    metrics = dict(result.metrics)
+    if eval_path is not None:
+        if not hasattr(task, "evaluate_file"):
+            raise UserError(f"--eval is only for the sentiment task, not {task.NAME}")
+        metrics["eval"] = task.evaluate_file(result, eval_path)
+    return {"task": task.NAME, "key": key, "cached": result.cached,
+            "seconds": 0.0 if result.cached else round(result.seconds, 3),
+            "wall_seconds": round(time.perf_counter() - start, 3),
+            "config": config.to_dict(), "metrics": metrics}
+
+
+def cmd_train(args) -> int:
+    from core.tasks import get_task, preset_config
+
+    task = get_task(args.task)
+    config = preset_config(task, args.preset)
+    config = task.Config.from_strings(_parse_sets(args.set or []), base=config)
+    out = _train_one(task, config, args.data, args.eval)
+    if args.json:
+        print(json.dumps(out, default=float))
+    else:
+        state = "cached" if out["cached"] else f"trained in {out['seconds']:.2f} s"
+        print(f"{out['task']} {out['key'][:12]} {state}")
+        print(json.dumps(out["metrics"], indent=2, default=float))
+    return 0
+
+
+def cmd_prewarm(args) -> int:
+    from core.tasks import get_task, preset_config, task_names
+
+    for name in ([args.task] if args.task else task_names()):
+        task = get_task(name)
+        for preset in (args.preset or list(task.PRESETS)):
+            out = _train_one(task, preset_config(task, preset), None)
+            state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
+            print(f"{name}/{preset}: {state}", flush=True)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import importlib
+
+    from core.tasks import get_task
+
+    get_task(args.task)  # validates the name
+    try:
+        module = importlib.import_module(f"bench.{args.task}")
+    except ModuleNotFoundError:
+        raise UserError(f"no benchmark for {args.task} yet") from None
+    return module.main(["--json"] if args.json else [])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="findl", description="FinDL Lab command line: train and inspect the lab's models.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("info", help="versions, device, store, data sources")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--check-online", action="store_true", help="try to reach Yahoo Finance")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("presets", help="lesson presets per task")
+    p.add_argument("task", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_presets)
+    p = sub.add_parser("train", help="train (or fetch from the store) one run")
+    p.add_argument("task")
+    p.add_argument("--preset")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    p.add_argument("--data", metavar="PATH", help="CSV file (format in README)")
+    p.add_argument("--eval", metavar="PATH", help="sentiment: also score this labelled file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("prewarm", help="train lesson presets into the store")
+    p.add_argument("--task")
+    p.add_argument("--preset", action="append")
+    p.set_defaults(func=cmd_prewarm)
+    p = sub.add_parser("bench", help="speed against reference implementations")
+    p.add_argument("task")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except UserError as exc:
+        print(f"findl: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("findl: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line, traceback only on request
+        if os.environ.get("FINDL_DEBUG"):
+            raise
+        print(f"findl: internal error: {type(exc).__name__}: {exc} (set FINDL_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Task configuration base.
+
+A task's Config is a frozen dataclass whose field names are at once the URL query keys, the CLI
+``--set`` keys and the JSON keys. Each field carries its limits in ``param(...)`` metadata, so the
+same rules validate a link, a command line and a widget. Construction validates; an invalid config
+cannot exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import typing
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Mapping
+
+from core.errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def param(default: Any, *, min: float | None = None, max: float | None = None,
+          choices: tuple | None = None, help: str = "", item_min: float | None = None,
+          item_max: float | None = None, max_items: int | None = None) -> Any:
+    """A config field with its validation rules (``item_*`` apply to each element of a tuple)."""
+    meta = dict(min=min, max=max, choices=choices, help=help, item_min=item_min,
+                item_max=item_max, max_items=max_items)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Fields common to every task; subclasses redeclare them to change defaults or limits."""
+
+    TASK: ClassVar[str] = ""
+
+    seed: int = param(0, min=0, max=2**31 - 1, help="Random seed: same seed, same run.")
+    epochs: int = param(100, min=1, max=2000, help="Passes over the training data.")
+    learning_rate: float = param(0.01, min=1e-6, max=10.0, help="Optimizer step size.")
+    batch_size: int = param(32, min=1, max=100_000, help="Examples per gradient step.")
+
+    # ---- validation -------------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        hints = self.field_types()
+        for f in fields(self):
+            value = getattr(self, f.name)
+            # normalise lists to tuples so configs hash and compare by value
+            if isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
+                value = tuple(value)
+            _check_value(f.name, value, hints[f.name], f.metadata)
+        self.check()
+
+    def check(self) -> None:
+        """Cross-field rules of a task; raise ConfigError with a sentence the user can act on."""
+
+    # ---- introspection ----------------------------------------------------------------------
+    @classmethod
+    def field_types(cls) -> dict[str, Any]:
+        return typing.get_type_hints(cls)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def meta(cls, name: str) -> Mapping[str, Any]:
+        return {f.name: f.metadata for f in fields(cls)}[name]
+
+    @classmethod
+    def default(cls) -> "TaskConfig":
+        return cls()
+
+    # ---- parsing from text (links, CLI) -----------------------------------------------------
+    @classmethod
+    def parse_value(cls, name: str, text: str) -> Any:
+        hints = cls.field_types()
+        if name not in hints or name == "TASK":
+            raise ConfigError(f"unknown setting '{name}' for {cls.TASK}; valid: {', '.join(cls.keys())}")
+        return _parse(name, str(text).strip(), hints[name])
+
+    @classmethod
+    def from_strings(cls, pairs: Mapping[str, str], base: "TaskConfig | None" = None) -> "TaskConfig":
+        """Strict: any unknown key or bad value raises ConfigError (the CLI uses this)."""
+        values = (base or cls()).to_values()
+        for name, text in pairs.items():
+            values[name] = cls.parse_value(name, text)
+        return cls(**values)
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, Any], base: "TaskConfig | None" = None
+                   ) -> tuple["TaskConfig", list[str]]:
+        """Lenient: a bad value in a shared link falls back to its default, with a warning."""
+        base = base or cls()
+        values = base.to_values()
+        warnings: list[str] = []
+        keys = set(cls.keys())
+        for name, text in params.items():
+            if name not in keys:
+                continue  # other pages' keys and UI-only keys live in the same URL
+            if isinstance(text, list):
+                text = text[-1] if text else ""
+            try:
+                candidate = dict(values, **{name: cls.parse_value(name, text)})
+                f = next(f for f in fields(cls) if f.name == name)
+                _check_value(name, candidate[name], cls.field_types()[name], f.metadata)
+                values = candidate
+            except ConfigError as exc:
+                warnings.append(f"ignored link value {name}={text!r}: {exc}; using {values[name]!r}")
+        try:
+            return cls(**values), warnings
+        except ConfigError as exc:
+            warnings.append(f"the link's settings do not fit together ({exc}); using the defaults")
+            return base, warnings
+
+    # ---- output -----------------------------------------------------------------------------
+    def to_values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.to_values().items()}
+
+    def to_strings(self, only_changed: bool = False) -> dict[str, str]:
+        default = type(self)().to_values() if only_changed else {}
+        out = {}
+        for k, v in self.to_values().items():
+            if only_changed and default.get(k) == v:
+                continue
+            out[k] = format_value(v)
+        return out
+
+    def digest(self) -> str:
+        blob = json.dumps({"task": self.TASK, "config": self.to_dict()}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def replace(self, **changes: Any) -> "TaskConfig":
+        return dataclasses.replace(self, **changes)
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(format_value(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _parse(name: str, text: str, kind: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if origin is tuple:
+        item_kind = typing.get_args(kind)[0]
+        if text.lower() in ("", "none", "[]"):
+            return ()
+        return tuple(_parse(name, part.strip(), item_kind) for part in text.strip("[]()").split(","))
+    if kind is bool:
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ConfigError(f"{name} must be true or false (got {text!r})")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number (got {text!r})") from None
+    if kind is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number (got {text!r})") from None
+    return text
+
+
+def _check_value(name: str, value: Any, kind: Any, meta: Mapping[str, Any]) -> None:
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, tuple):
+            raise ConfigError(f"{name} must be a list of values (got {value!r})")
+        if meta.get("max_items") is not None and len(value) > meta["max_items"]:
+            raise ConfigError(f"{name} takes at most {meta['max_items']} values (got {len(value)})")
+        item_kind = typing.get_args(kind)[0]
+        item_meta = dict(meta, min=meta.get("item_min"), max=meta.get("item_max"))
+        for item in value:
+            _check_value(name, item, item_kind, item_meta)
+        return
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false (got {value!r})")
+        return
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name} must be a number (got {value!r})")
+        if kind is int and not float(value).is_integer():
+            raise ConfigError(f"{name} must be a whole number (got {value!r})")
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number (got {value!r})")
+        lo, hi = meta.get("min"), meta.get("max")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ConfigError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)} (got {_fmt(value)})")
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))} (got {value!r})")
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "-inf"
+    return f"{x:g}" if isinstance(x, float) else str(x)

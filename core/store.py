@@ -1,0 +1,189 @@
+"""Content-addressed result store.
+
+key = sha256(task, schema version, canonical config, data fingerprint). An entry is a folder
+``<key>/`` with ``arrays.npz`` (no pickles), an optional ``model.keras`` and ``meta.json`` holding
+metrics, info and the sha256 of every other file. ``meta.json`` is written last, so an entry
+without it, or whose files do not match their checksums, is incomplete or corrupt: it is discarded
+and the run is trained again.
+
+Location: ``FINDL_STORE`` (a path, or an fsspec URL such as ``s3://bucket/findl`` for replicas
+sharing results), default ``~/.cache/findl``. Per-key lock files serialise trainings of one key
+across processes on a local or shared-mount filesystem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from core.result import Result
+
+META = "meta.json"
+ARRAYS = "arrays.npz"
+MODEL = "model.keras"
+
+
+def default_location() -> str:
+    env = os.environ.get("FINDL_STORE", "").strip()
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "findl")
+
+
+def make_key(task: str, schema: int, config: dict[str, Any], data_fingerprint: str) -> str:
+    blob = json.dumps({"task": task, "schema": schema, "config": config, "data": data_fingerprint},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Store:
+    def __init__(self, location: str | None = None):
+        self.location = location or default_location()
+        self.is_local = "://" not in self.location or self.location.startswith("file://")
+        if self.is_local:
+            self.root = Path(self.location.removeprefix("file://")).expanduser()
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / "locks").mkdir(exist_ok=True)
+            self.fs = None
+        else:
+            import fsspec  # only for remote stores
+
+            self.fs, self.root = fsspec.core.url_to_fs(self.location)
+            self.fs.makedirs(self.root, exist_ok=True)
+
+    # ---- file primitives (local or fsspec) -----------------------------------------------------
+    def _path(self, *parts: str) -> str:
+        return "/".join([str(self.root).rstrip("/"), *parts])
+
+    def _read(self, path: str) -> bytes:
+        if self.fs is None:
+            return Path(path).read_bytes()
+        return self.fs.cat_file(path)
+
+    def _exists(self, path: str) -> bool:
+        return os.path.exists(path) if self.fs is None else self.fs.exists(path)
+
+    def _remove_tree(self, path: str) -> None:
+        if self.fs is None:
+            shutil.rmtree(path, ignore_errors=True)
+        elif self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
+
+    # ---- entries -------------------------------------------------------------------------------
+    def get(self, key: str) -> Result | None:
+        """The stored result, or None when absent. A corrupt entry is removed and None returned."""
+        folder = self._path(key)
+        meta_path = self._path(key, META)
+        if not self._exists(meta_path):
+            return None
+        try:
+            meta = json.loads(self._read(meta_path))
+            files = {}
+            for name, digest in meta["files"].items():
+                data = self._read(self._path(key, name))
+                if _sha(data) != digest:
+                    raise ValueError(f"checksum mismatch in {name}")
+                files[name] = data
+            arrays = {}
+            if ARRAYS in files:
+                with np.load(io.BytesIO(files[ARRAYS]), allow_pickle=False) as npz:
+                    arrays = {k: npz[k] for k in npz.files}
+            model_path = None
+            if MODEL in files:
+                model_path = self._path(key, MODEL) if self.fs is None else self._local_copy(files[MODEL])
+            return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}),
+                          model_path=model_path, seconds=meta.get("seconds", 0.0), cached=True)
+        except Exception:  # corrupt or half-written: discard, the caller trains again
+            self._remove_tree(folder)
+            return None
+
+    def _local_copy(self, data: bytes) -> str:
+        fd, path = tempfile.mkstemp(suffix=".keras", prefix="findl-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def put(self, key: str, result: Result, extra_meta: dict[str, Any] | None = None) -> Result:
+        payload: dict[str, bytes] = {}
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **{k: np.asarray(v) for k, v in result.arrays.items()})
+        payload[ARRAYS] = buf.getvalue()
+        if result.model_path:
+            payload[MODEL] = Path(result.model_path).read_bytes()
+        meta = {"metrics": result.metrics, "info": result.info, "seconds": result.seconds,
+                "created": time.time(), "files": {n: _sha(d) for n, d in payload.items()},
+                **(extra_meta or {})}
+        meta_bytes = json.dumps(meta, default=_json_default).encode()
+        if self.fs is None:
+            tmp = self.root / f".tmp-{key}-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            for name, data in payload.items():
+                (tmp / name).write_bytes(data)
+            (tmp / META).write_bytes(meta_bytes)
+            target = self.root / key
+            if target.exists():
+                shutil.rmtree(target, ignore_errors=True)
+            try:
+                os.replace(tmp, target)  # atomic on one filesystem
+            except OSError:  # another process won the race; its entry is as good as ours
+                shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            for name, data in payload.items():
+                self.fs.pipe_file(self._path(key, name), data)
+            self.fs.pipe_file(self._path(key, META), meta_bytes)  # last: marks the entry complete
+        stored = self.get(key)
+        return stored if stored is not None else result
+
+    @contextlib.contextmanager
+    def lock(self, key: str, timeout: float = 3600) -> Iterator[None]:
+        """Held while a key trains, so other processes wait and then read the entry."""
+        if self.fs is not None:
+            yield  # object stores have no locks: at worst a key trains twice, results agree
+            return
+        from filelock import FileLock
+
+        with FileLock(str(self.root / "locks" / f"{key}.lock"), timeout=timeout):
+            yield
+
+    def status(self) -> dict[str, Any]:
+        entries = 0
+        size = 0
+        if self.fs is None:
+            for child in self.root.iterdir():
+                if child.is_dir() and (child / META).exists():
+                    entries += 1
+                    size += sum(f.stat().st_size for f in child.iterdir())
+        else:
+            entries = sum(1 for p in self.fs.ls(self.root, detail=False) if p.rstrip("/").split("/")[-1] != "locks")
+        return {"location": self.location, "entries": entries, "bytes": size}
+
+    def clear(self) -> None:
+        for child in list(Path(self.root).iterdir()) if self.fs is None else []:
+            if child.name != "locks":
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, tuple):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

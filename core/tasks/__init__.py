@@ -1,0 +1,47 @@
+"""Task registry. A task module provides:
+
+NAME, SCHEMA (int, bump when results change meaning), Config (a TaskConfig), PRESETS
+({name: Preset}), load_data(config, path=None) -> object with a ``fingerprint`` str (raises
+DataError), and train(config, data, progress) -> Result. Task modules import TensorFlow only
+inside the functions that train or predict.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from core.errors import UserError
+
+TASK_MODULES = {
+    "playground": "core.tasks.playground",
+    "forecast": "core.tasks.forecast",
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A lesson: settings plus one sentence of what it shows."""
+
+    description: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def task_names() -> list[str]:
+    return list(TASK_MODULES)
+
+
+def get_task(name: str) -> ModuleType:
+    if name not in TASK_MODULES:
+        raise UserError(f"unknown task '{name}'; choose one of: {', '.join(TASK_MODULES)}")
+    return importlib.import_module(TASK_MODULES[name])
+
+
+def preset_config(task: ModuleType, preset: str | None):
+    if not preset:
+        return task.Config()
+    if preset not in task.PRESETS:
+        raise UserError(f"unknown preset '{preset}' for {task.NAME}; choose one of: {', '.join(task.PRESETS)}")
+    return task.Config(**task.PRESETS[preset].settings)

@@ -1,0 +1,358 @@
+"""Decision-boundary playground: a small network on a 2-D dataset, trained by the NumPy or the
+TensorFlow engine, with boundary snapshots every few epochs, several seeds at once and the
+baselines (majority class, logistic regression) beside it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.config import TaskConfig, param
+from core.data import toy2d
+from core.errors import ConfigError, DataError
+from core.nn import mlp
+from core.result import Progress, Result
+from core.tasks import Preset
+
+NAME = "playground"
+SCHEMA = 1
+GRID = 60           # boundary heatmap resolution (GRID x GRID)
+NEURON_GRID = 30    # per-neuron heatmaps
+MAX_SNAPSHOTS = 50  # snapshots of the boundary over training (the epoch scrubber)
+MAX_NEURON_MAPS = 64
+
+FEATURES = {
+    "x1": ("X1", lambda a, b: a),
+    "x2": ("X2", lambda a, b: b),
+    "x1sq": ("X1²", lambda a, b: a * a),
+    "x2sq": ("X2²", lambda a, b: b * b),
+    "x1x2": ("X1·X2", lambda a, b: a * b),
+    "sinx1": ("sin X1", lambda a, b: np.sin(a)),
+    "sinx2": ("sin X2", lambda a, b: np.sin(b)),
+}
+
+
+@dataclass(frozen=True)
+class Config(TaskConfig):
+    TASK = NAME
+
+    seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights and batch order.")
+    epochs: int = param(200, min=1, max=2000, help="Passes over the training points.")
+    learning_rate: float = param(0.03, min=1e-5, max=10.0, help="Step size of the optimizer (log scale).")
+    batch_size: int = param(32, min=1, max=200_000, help="Points per gradient step; = number of training points is full batch.")
+    dataset: str = param("moons", choices=toy2d.DATASETS, help="Which 2-D dataset.")
+    n_samples: int = param(500, min=20, max=5000, help="Number of generated points.")
+    noise: float = param(0.2, min=0.0, max=1.0, help="Noise of the generated points.")
+    test_ratio: float = param(0.3, min=0.1, max=0.9, help="Share of points held out for testing.")
+    data_seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the data and of the train/test split.")
+    features: tuple[str, ...] = param(("x1", "x2"), choices=tuple(FEATURES), max_items=len(FEATURES),
+                                      help="Input features fed to the network.")
+    hidden: tuple[int, ...] = param((8, 8), item_min=1, item_max=512, max_items=6,
+                                    help="Neurons per hidden layer, e.g. 8,8; empty = no hidden layer.")
+    activation: str = param("tanh", choices=mlp.ACTIVATIONS, help="Activation of the hidden layers.")
+    dropout: float = param(0.0, min=0.0, max=0.9, help="Share of hidden units dropped in each training step.")
+    regularizer: str = param("none", choices=mlp.REGULARIZERS, help="Weight penalty.")
+    reg_rate: float = param(0.001, min=0.0, max=1.0, help="Strength of the weight penalty.")
+    optimizer: str = param("adam", choices=mlp.OPTIMIZERS, help="Update rule.")
+    engine: str = param("tensorflow", choices=("tensorflow", "numpy"), help="Who computes the gradients.")
+    seeds: int = param(1, min=1, max=8, help="Train this many seeds at once to see how much runs disagree.")
+
+    def check(self) -> None:
+        if not self.features:
+            raise ConfigError("choose at least one input feature")
+        if len(set(self.features)) != len(self.features):
+            raise ConfigError("each input feature may be chosen once")
+        if self.dataset != "csv":
+            n_train = train_size(self.n_samples, self.test_ratio)
+            if self.batch_size > n_train:
+                raise ConfigError(f"batch_size {self.batch_size} is larger than the {n_train} training "
+                                  f"points; use at most {n_train} (that is full batch)")
+
+    @property
+    def snapshot_every(self) -> int:
+        return max(1, math.ceil(self.epochs / MAX_SNAPSHOTS))
+
+
+def train_size(n: int, test_ratio: float) -> int:
+    """Training rows after the split (scikit-learn rounds the test share up)."""
+    return n - math.ceil(n * test_ratio)
+
+
+def params_of(result: Result) -> list[np.ndarray]:
+    """[W1, b1, W2, b2, ...] of the first seed's trained network."""
+    names = sorted((k for k in result.arrays if k.startswith("param_")), key=lambda k: int(k.split("_")[1]))
+    return [result.arrays[k] for k in names]
+
+
+PRESETS = {
+    "default": Preset("Two moons with a small tanh network: the boundary bends to follow the data."),
+    "underfit-linear": Preset("No hidden layer is logistic regression: a straight line cannot separate the moons.",
+                              dict(hidden=(), activation="linear")),
+    "overfit": Preset("100 noisy points, three wide layers, 1000 epochs: train accuracy climbs while test accuracy falls.",
+                      dict(n_samples=100, noise=0.35, hidden=(64, 64, 64), activation="relu", epochs=1000,
+                           learning_rate=0.01, batch_size=16)),
+    "dropout-cures-overfit": Preset("The overfit setup with 30 % dropout and an L2 penalty: a smoother boundary that tests better.",
+                                    dict(n_samples=100, noise=0.35, hidden=(64, 64, 64), activation="relu", epochs=1000,
+                                         learning_rate=0.01, batch_size=16, dropout=0.3, regularizer="l2", reg_rate=0.001)),
+    "features-not-depth": Preset("Circles with X1² and X2² as inputs: a network with no hidden layer solves them.",
+                                 dict(dataset="circles", noise=0.1, hidden=(), features=("x1sq", "x2sq"))),
+    "xor-product": Preset("XOR needs interaction: the single feature X1·X2 makes it linear.",
+                          dict(dataset="xor", noise=0.05, hidden=(), features=("x1x2",))),
+    "lr-too-high": Preset("Plain SGD with learning rate 8: the loss jumps around instead of going down.",
+                          dict(optimizer="sgd", learning_rate=8.0, epochs=100)),
+    "lr-too-low": Preset("Plain SGD with learning rate 0.001: after 200 epochs the network has barely moved.",
+                         dict(optimizer="sgd", learning_rate=0.001)),
+    "spiral-deep": Preset("Spirals need depth (or sin features): four ReLU layers trace both arms.",
+                          dict(dataset="spiral", noise=0.1, n_samples=800, hidden=(16, 16, 16, 16), activation="relu",
+                               epochs=600, learning_rate=0.01, features=("x1", "x2", "sinx1", "sinx2"))),
+    "seeds-disagree": Preset("Eight seeds on 80 noisy points: where the data is thin, the boundaries disagree.",
+                             dict(n_samples=80, noise=0.35, hidden=(16, 16), seeds=8, batch_size=8)),
+    "credit-default": Preset("Credit default: income vs debt-to-income. Set the costs of a missed default and of a refused good client to find the cost-optimal threshold.",
+                             dict(dataset="credit", noise=0.1, n_samples=1500, hidden=(8, 8), epochs=150)),
+    "fraud-imbalance": Preset("3 % fraud: 97 % accuracy means nothing (the majority baseline gets it); AUC and F1 tell the truth.",
+                              dict(dataset="fraud", noise=0.1, n_samples=2000, hidden=(8, 8), epochs=150)),
+}
+
+# The classic capacity lesson: 1 vs 3 vs 500 hidden neurons on noisy moons, in one grid.
+CAPACITY_SWEEP = {
+    "description": "One hidden layer of 1, 3 and 500 neurons on noisy moons: too little capacity "
+                   "draws a line, enough draws the moons, far too much draws the noise.",
+    "base": dict(n_samples=200, noise=0.3, activation="relu", epochs=1000, learning_rate=0.01, batch_size=16),
+    "hidden": [(1,), (3,), (500,)],
+}
+
+
+def sweep_configs() -> list[Config]:
+    return [Config(**CAPACITY_SWEEP["base"], hidden=h) for h in CAPACITY_SWEEP["hidden"]]
+
+
+def load_data(config: Config, path=None) -> toy2d.Points:
+    """Generated points from the config, or a CSV (path or bytes) with x1, x2, label."""
+    if path is not None:
+        return toy2d.load_csv(path)
+    if config.dataset == "csv":
+        raise DataError("dataset=csv needs a file: upload one (x1, x2, label) or pass --data PATH")
+    return toy2d.generate(config.dataset, config.n_samples, config.noise, config.data_seed)
+
+
+def make_features(x: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    a, b = x[:, 0].astype(np.float64), x[:, 1].astype(np.float64)
+    return np.stack([FEATURES[name][1](a, b) for name in names], axis=1)
+
+
+def split(config: Config, data: toy2d.Points):
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(data.y))
+    try:
+        train_idx, test_idx = train_test_split(idx, test_size=config.test_ratio, random_state=config.data_seed,
+                                               stratify=data.y)
+    except ValueError as exc:
+        raise DataError(f"cannot split the data into train and test: {exc}") from None
+    return train_idx, test_idx
+
+
+def grid_axes(x: np.ndarray, size: int = GRID) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    pad = (hi - lo) * 0.08 + 1e-6
+    return np.linspace(lo[0] - pad[0], hi[0] + pad[0], size), np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
+
+
+class _Scaler:
+    """Standardisation fit on the training rows only."""
+
+    def __init__(self, train: np.ndarray):
+        self.mean = train.mean(axis=0)
+        self.std = train.std(axis=0)
+        self.std[self.std < 1e-12] = 1.0
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.std).astype(np.float32)
+
+
+def _evaluate(params, feats, y, activation) -> tuple[float, float]:
+    p = mlp.predict_proba(params, feats, activation)
+    return mlp.bce(p, y), float(np.mean((p >= 0.5) == (y >= 0.5)))
+
+
+def _make_trainer(config: Config, spec: mlp.MLPSpec, params, x, y, seed: int, chunk_steps: int):
+    if config.engine == "numpy":
+        from core.nn.numpy_engine import NumpyTrainer
+
+        return NumpyTrainer(spec, params, x, y, config.learning_rate, seed)
+    from core.nn.tf_engine import TFTrainer
+
+    return TFTrainer(spec, params, x, y, config.learning_rate, seed, chunk_steps)
+
+
+def spec_for(config: Config) -> mlp.MLPSpec:
+    return mlp.MLPSpec(len(config.features), tuple(config.hidden), config.activation, config.dropout,
+                       config.regularizer, config.reg_rate if config.regularizer != "none" else 0.0,
+                       config.optimizer)
+
+
+def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
+    from sklearn import metrics as skm
+    from sklearn.linear_model import LogisticRegression
+
+    train_idx, test_idx = split(config, data)
+    n_train = len(train_idx)
+    if config.batch_size > n_train:
+        raise DataError(f"batch_size {config.batch_size} is larger than the {n_train} training points; "
+                        f"use at most {n_train}")
+    raw = make_features(data.x, config.features)
+    scale = _Scaler(raw[train_idx])
+    feats = scale(raw)
+    x_tr, y_tr, x_te, y_te = feats[train_idx], data.y[train_idx], feats[test_idx], data.y[test_idx]
+    gx, gy = grid_axes(data.x)
+    mesh = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)  # row-major: y varies slowest
+    grid_feats = scale(make_features(mesh, config.features))
+    nx, ny = grid_axes(data.x, NEURON_GRID)
+    neuron_mesh = np.stack(np.meshgrid(nx, ny), axis=-1).reshape(-1, 2)
+    neuron_feats = scale(make_features(neuron_mesh, config.features))
+
+    spec = spec_for(config)
+    k = config.snapshot_every
+    steps = mlp.steps_per_epoch(n_train, config.batch_size)
+    total = config.seeds * config.epochs
+    hist = {name: [] for name in ("epoch", "train_loss", "test_loss", "train_acc", "test_acc")}
+    snapshots, snapshot_epochs = [], []
+    seed_grids, seed_test_probs, final_params = [], [], None
+
+    for s in range(config.seeds):
+        rng = np.random.default_rng([config.seed, s])
+        params = mlp.init_params(spec, rng)
+        schedule = mlp.batch_schedule(n_train, config.batch_size, config.epochs, rng)
+        trainer = _make_trainer(config, spec, params, x_tr, y_tr, config.seed * 8 + s, k * steps)
+        for start in range(0, config.epochs, k):
+            end = min(config.epochs, start + k)
+            trainer.run(schedule[start * steps:end * steps])
+            weights = trainer.weights()
+            tr_loss, tr_acc = _evaluate(weights, x_tr, y_tr, spec.activation)
+            te_loss, te_acc = _evaluate(weights, x_te, y_te, spec.activation)
+            values = dict(epoch=end, seed=s, loss=tr_loss, test_loss=te_loss, train_acc=tr_acc, test_acc=te_acc)
+            if s == 0:
+                for name, value in zip(hist, (end, tr_loss, te_loss, tr_acc, te_acc)):
+                    hist[name].append(value)
+                grid = mlp.predict_proba(weights, grid_feats, spec.activation).reshape(GRID, GRID)
+                snapshots.append(grid.astype(np.float16))
+                snapshot_epochs.append(end)
+                values["snapshot"] = grid
+            if not all(np.isfinite(w).all() for w in weights):
+                tr_loss = float("nan")
+                values["loss"] = tr_loss
+            progress.update(s * config.epochs + end, total, **values)
+        weights = trainer.weights()
+        if s == 0:
+            final_params = weights
+        seed_grids.append(mlp.predict_proba(weights, grid_feats, spec.activation).reshape(GRID, GRID))
+        seed_test_probs.append(mlp.predict_proba(weights, x_te, spec.activation))
+
+    p_test = seed_test_probs[0]
+    p_train = mlp.predict_proba(final_params, x_tr, spec.activation)
+    pred = (p_test >= 0.5).astype(int)
+    two_classes = len(np.unique(y_te)) == 2
+    seed_acc = [float(np.mean((p >= 0.5) == (y_te >= 0.5))) for p in seed_test_probs]
+    metrics = {
+        "train_accuracy": float(np.mean((p_train >= 0.5) == (y_tr >= 0.5))),
+        "test_accuracy": seed_acc[0],
+        "test_auc": float(skm.roc_auc_score(y_te, p_test)) if two_classes else None,
+        "test_f1": float(skm.f1_score(y_te, pred, zero_division=0)),
+        "test_precision": float(skm.precision_score(y_te, pred, zero_division=0)),
+        "test_recall": float(skm.recall_score(y_te, pred, zero_division=0)),
+        "train_loss": hist["train_loss"][-1],
+        "test_loss": hist["test_loss"][-1],
+        "confusion": skm.confusion_matrix(y_te, pred, labels=[0, 1]).tolist(),
+        "seed_test_accuracy": seed_acc,
+        "seed_test_accuracy_mean": float(np.mean(seed_acc)),
+        "seed_test_accuracy_std": float(np.std(seed_acc)),
+        "n_train": int(n_train),
+        "n_test": int(len(test_idx)),
+    }
+    majority = float(max(y_te.mean(), 1 - y_te.mean()))
+    logistic = LogisticRegression().fit(scale(make_features(data.x, ("x1", "x2")))[train_idx], y_tr)
+    p_log = logistic.predict_proba(scale(make_features(data.x, ("x1", "x2")))[test_idx])[:, 1] \
+        if config.features == ("x1", "x2") else \
+        logistic.predict_proba(_Scaler(data.x[train_idx])(data.x[test_idx]))[:, 1]
+    metrics["baselines"] = {
+        "majority": {"test_accuracy": majority, "test_auc": 0.5 if two_classes else None},
+        "logistic": {"test_accuracy": float(np.mean((p_log >= 0.5) == (y_te >= 0.5))),
+                     "test_auc": float(skm.roc_auc_score(y_te, p_log)) if two_classes else None},
+    }
+
+    arrays = {
+        "x_train": data.x[train_idx], "y_train": y_tr, "x_test": data.x[test_idx], "y_test": y_te,
+        "grid_x": gx, "grid_y": gy, "snapshots": np.stack(snapshots), "snapshot_epochs": np.array(snapshot_epochs),
+        "seed_grids": np.stack(seed_grids).astype(np.float16), "seed_test_probs": np.stack(seed_test_probs),
+        "neuron_x": nx, "neuron_y": ny,
+        **{f"hist_{k_}": np.asarray(v) for k_, v in hist.items()},
+    }
+    for i, w in enumerate(final_params):
+        arrays[f"param_{i}"] = w
+    _, hidden_acts = mlp.forward(final_params, neuron_feats, spec.activation)
+    for i, act in enumerate(hidden_acts):
+        arrays[f"neurons_{i}"] = act[:, :MAX_NEURON_MAPS].T.reshape(-1, NEURON_GRID, NEURON_GRID).astype(np.float16)
+    info = {"feature_labels": [FEATURES[f][0] for f in config.features], "axis_labels": list(data.axis_labels),
+            "class_names": list(data.class_names), "notes": list(data.notes), "snapshot_every": k,
+            "engine": config.engine, "dataset": data.name}
+    return Result(metrics=metrics, arrays=arrays, info=info)
+
+
+def cost_analysis(y_true: np.ndarray, p: np.ndarray, cost_missed: float, cost_refused: float) -> dict:
+    """Expected cost per applicant at each threshold, for the credit lesson: refusing when
+    p >= threshold; a missed default costs ``cost_missed``, a refused good client ``cost_refused``."""
+    if cost_missed < 0 or cost_refused < 0:
+        raise ConfigError("costs must be zero or positive")
+    thresholds = np.linspace(0.0, 1.0, 101)
+    y = np.asarray(y_true) >= 0.5
+    missed = np.array([np.sum(y & (p < t)) for t in thresholds])
+    refused = np.array([np.sum(~y & (p >= t)) for t in thresholds])
+    cost = (missed * cost_missed + refused * cost_refused) / max(len(y), 1)
+    best = int(np.argmin(cost))
+    analytic = cost_refused / (cost_refused + cost_missed) if cost_refused + cost_missed > 0 else 0.5
+    return {"thresholds": thresholds, "cost": cost, "missed": missed, "refused": refused,
+            "best_threshold": float(thresholds[best]), "best_cost": float(cost[best]),
+            "cost_at_half": float(cost[50]), "bayes_threshold": float(analytic)}
+
+
+def keras_code(config: Config) -> str:
+    """A standalone script reproducing the run with plain Keras on the exported CSV."""
+    feats = ", ".join(f'"{f}"' for f in config.features)
+    reg = {"l1": f"keras.regularizers.L1({config.reg_rate})", "l2": f"keras.regularizers.L2({config.reg_rate})"}.get(
+        config.regularizer, "None")
+    opt = {"sgd": f"keras.optimizers.SGD({config.learning_rate})",
+           "momentum": f"keras.optimizers.SGD({config.learning_rate}, momentum=0.9)",
+           "adam": f"keras.optimizers.Adam({config.learning_rate})",
+           "rmsprop": f"keras.optimizers.RMSprop({config.learning_rate})"}[config.optimizer]
+    layers = []
+    for units in config.hidden:
+        layers.append(f'    keras.layers.Dense({units}, activation="{config.activation}", kernel_regularizer={reg}),')
+        if config.dropout > 0:
+            layers.append(f"    keras.layers.Dropout({config.dropout}),")
+    layers.append(f'    keras.layers.Dense(1, activation="sigmoid", kernel_regularizer={reg}),')
+    return f'''# Reproduces the FinDL Lab playground run with plain Keras (pip install tensorflow scikit-learn pandas).
+# Data: the "Download data (CSV)" button of the page gives playground_data.csv (x1, x2, label).
+import numpy as np, pandas as pd, keras
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+FEATURES = {{"x1": lambda a, b: a, "x2": lambda a, b: b, "x1sq": lambda a, b: a * a, "x2sq": lambda a, b: b * b,
+            "x1x2": lambda a, b: a * b, "sinx1": lambda a, b: np.sin(a), "sinx2": lambda a, b: np.sin(b)}}
+df = pd.read_csv("playground_data.csv")
+X = np.stack([FEATURES[f](df.x1.to_numpy(), df.x2.to_numpy()) for f in [{feats}]], axis=1)
+y = df.label.to_numpy()
+X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size={config.test_ratio}, random_state={config.data_seed}, stratify=y)
+scaler = StandardScaler().fit(X_tr)          # fit on the training points only
+X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+
+keras.utils.set_random_seed({config.seed})
+model = keras.Sequential([
+    keras.Input(shape=({len(config.features)},)),
+{chr(10).join(layers)}
+])
+model.compile(optimizer={opt}, loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(X_tr, y_tr, epochs={config.epochs}, batch_size={config.batch_size}, shuffle=True, verbose=0)
+print(dict(zip(model.metrics_names, model.evaluate(X_te, y_te, verbose=0))))
+'''

@@ -1,0 +1,34 @@
+"""Page frame pieces shared by all pages: header, warnings, device and store status."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import device
+
+
+def header(title: str, teaches: str) -> None:
+    st.title(title)
+    st.caption(teaches)
+
+
+def show_warnings(messages: list[str]) -> None:
+    for message in messages:
+        st.warning(message)
+
+
+@st.cache_resource(show_spinner=False)
+def _device_label() -> str:
+    return device.describe()["label"]
+
+
+def sidebar_status() -> None:
+    from core import jobs
+
+    runner = jobs.runner()
+    load = runner.snapshot()
+    st.sidebar.caption(f"**Device:** {_device_label()}")
+    status = runner.store.status()
+    st.sidebar.caption(f"**Result store:** {status['entries']} runs · `{status['location']}`")
+    if load["running"] or load["queued"]:
+        st.sidebar.caption(f"**Training:** {load['running']} running, {load['queued']} queued")

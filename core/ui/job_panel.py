@@ -1,0 +1,100 @@
+"""The one job panel every page uses: submit (deduplicated through the store and the process-wide
+runner), show queue position / progress / live view / cancel while it trains, and return the Result
+when it is there. A failure is shown once as a one-line message and is not resubmitted until the
+user asks; the last good result of the page stays on screen."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import streamlit as st
+
+from core import jobs
+from core.errors import UserError
+
+LiveView = Callable[[dict[str, Any]], None]
+
+
+def _state(slot: str) -> dict:
+    return st.session_state.setdefault(f"jobpanel:{slot}", {"failed": {}, "last": None})
+
+
+def last_result(slot: str):
+    """The slot's last good result (shown while the current settings are invalid or training)."""
+    key = _state(slot)["last"]
+    job = jobs.runner().get(key) if key else None
+    return job.result if job is not None and job.state == jobs.DONE else None
+
+
+def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = None,
+        button_label: str = "Train", slot: str | None = None) -> Any:
+    """The Result for (config, data), or None while it is not ready (the panel shows why).
+    ``slot`` names the panel when a page runs several (defaults to the task name)."""
+    slot = slot or task.NAME
+    state = _state(slot)
+    runner = jobs.runner()
+    try:
+        key = jobs.key_for(task, config, data)
+    except UserError as exc:
+        st.error(str(exc))
+        return None
+    job = runner.get(key)
+    failed = state["failed"].get(key)
+    pressed = False
+    if not (job is not None and job.active):
+        pressed = st.button(f"{'Train again' if failed else button_label}", type="primary",
+                            key=f"train:{slot}", help="Runs are cached: the same settings return at once.")
+    if pressed:
+        state["failed"].pop(key, None)
+        failed = None
+    if failed and not pressed:
+        st.error(failed)
+        return None
+    if job is None and (auto or pressed):
+        job = runner.submit(task, config, data)
+    elif job is None:
+        hit = runner.store.get(key)  # a cached run shows without pressing anything
+        if hit is not None:
+            job = runner.submit(task, config, data)
+        else:
+            st.info(f"Settings changed: press **{button_label}** to run them.")
+            return None
+    if job.state == jobs.DONE:
+        state["last"] = key
+        return job.result
+    if job.state in (jobs.FAILED, jobs.CANCELLED):
+        state["failed"][key] = job.error or job.state
+        st.error(job.error or job.state)
+        return None
+    _progress_fragment(job, live_view, slot)
+    return None
+
+
+@st.fragment(run_every=0.4)
+def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> None:
+    runner = jobs.runner()
+    if not job.active:
+        st.rerun()  # whole page: draw the result (or the error)
+        return
+    position = runner.queue_position(job)
+    if position:
+        load = runner.snapshot()
+        st.info(f"Queued: {position - 1} run(s) ahead of this one "
+                f"({load['running']} training now, {load['workers']} at a time on this server).")
+    else:
+        event = job.progress.latest
+        elapsed = time.time() - (job.started or time.time())
+        text = f"Training… {elapsed:.1f} s"
+        if event:
+            text += f" · step {event['step']}/{event['total']}"
+            if "epoch" in event:
+                text += f" · epoch {event['epoch']}"
+            if "loss" in event:
+                text += f" · loss {event['loss']:.4f}"
+        st.progress(job.progress.fraction, text=text)
+        if event and live_view is not None:
+            live_view(event)
+    if st.button("Cancel", key=f"cancel:{slot}"):
+        runner.cancel(job)
+        st.rerun()

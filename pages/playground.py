@@ -1,0 +1,230 @@
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.charts import playground as charts
+from core.data import toy2d
+from core.errors import UserError
+from core.nn import mlp
+from core.result import Result
+from core.tasks import playground as pg
+from core.ui import frame, job_panel
+from core.ui.controls import Controls
+
+frame.header("🧭 Decision-boundary playground",
+             "A small neural network learns to separate two classes. Watch the boundary form, see what each "
+             "neuron detects, and check the network against logistic regression: depth is not always the answer.")
+
+controls = Controls(pg.Config, "pg")
+frame.show_warnings(controls.warnings())
+sb = st.sidebar
+
+
+def _apply_preset() -> None:
+    name = st.session_state["pg:preset"]
+    if name in pg.PRESETS:
+        Controls(pg.Config, "pg").apply(pg.PRESETS[name].settings)
+
+
+def _regenerate() -> None:
+    st.session_state["pg.data_seed"] = int(st.session_state.get("pg.data_seed", 0)) + 1
+
+
+preset = sb.selectbox("Lesson preset", ["(your settings)", *pg.PRESETS], key="pg:preset", on_change=_apply_preset)
+if preset in pg.PRESETS:
+    sb.info(pg.PRESETS[preset].description)
+
+# ---- data -----------------------------------------------------------------------------------
+sb.header("Data")
+dataset = controls.select("dataset", "Dataset", format_func=lambda d: d, where=sb)
+sb.caption(toy2d.DESCRIPTIONS[dataset])
+upload = None
+if dataset == "csv":
+    file = sb.file_uploader("CSV with columns x1, x2, label", type=["csv"], key="pg:upload")
+    if file is not None:
+        st.session_state["pg:csv"] = file.getvalue()
+    upload = st.session_state.get("pg:csv")
+controls.slider("n_samples", "Number of points", 20, 5000, step=10, where=sb)
+controls.slider("noise", "Noise", 0.0, 1.0, step=0.01, where=sb)
+controls.slider("test_ratio", "Test share", 0.1, 0.9, step=0.05, where=sb)
+c1, c2 = sb.columns([2, 1])
+controls.number("data_seed", "Data seed", where=c1)
+c2.button("🎲 New data", on_click=_regenerate, help="Draw a new sample (next data seed).")
+
+data = None
+try:
+    if dataset == "csv" and upload is None:
+        st.info("Upload a CSV with columns x1, x2, label in the sidebar (or pick a generated dataset).")
+    else:
+        probe = pg.Config(**{k: v for k, v in controls.values.items()}, batch_size=1)
+        data = pg.load_data(probe, upload if dataset == "csv" else None)
+        for note in data.notes:
+            st.caption(note)
+except UserError as exc:
+    st.error(str(exc))
+
+# ---- features and network --------------------------------------------------------------------
+sb.header("Inputs")
+controls.multiselect("features", "Features fed to the network", format_func=lambda f: pg.FEATURES[f][0], where=sb)
+sb.header("Network")
+controls.int_list("hidden", "Hidden layers", max_items=6, item_lo=1, item_hi=64, where=sb)
+controls.select("activation", "Activation", where=sb)
+controls.slider("dropout", "Dropout", 0.0, 0.9, step=0.05, where=sb)
+reg = controls.select("regularizer", "Regularization", where=sb, horizontal=True)
+controls.log_slider("reg_rate", "Regularization rate", [0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0], where=sb)
+sb.header("Training")
+controls.select("optimizer", "Optimizer", where=sb, horizontal=True)
+controls.log_slider("learning_rate", "Learning rate",
+                    [1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], where=sb)
+n_train = pg.train_size(len(data.y), st.session_state["pg.test_ratio"]) if data is not None else 2
+batch = controls.slider("batch_size", "Batch size", 1, max(2, n_train), where=sb)
+sb.caption("full batch" if batch >= n_train else f"{-(-n_train // max(batch, 1))} steps per epoch")
+controls.number("epochs", "Epochs", 1, 2000, step=50, where=sb)
+controls.slider("seeds", "Seeds at once", 1, 8, where=sb)
+controls.number("seed", "Seed", where=sb)
+controls.select("engine", "Engine", where=sb, horizontal=True,
+                format_func=lambda e: {"tensorflow": "TensorFlow", "numpy": "NumPy from scratch"}[e])
+
+config = controls.config() if data is not None else None
+
+
+def _live(event: dict) -> None:
+    if "snapshot" in event and data is not None:
+        gx, gy = pg.grid_axes(data.x)
+        sketch = Result(metrics={}, arrays={"grid_x": gx, "grid_y": gy, "x_train": data.x, "y_train": data.y},
+                        info={"axis_labels": list(data.axis_labels), "class_names": list(data.class_names)})
+        st.plotly_chart(charts.live_boundary(sketch, event["snapshot"], event.get("epoch", 0)), key="pg:live")
+
+
+result = job_panel.run(pg, config, data, live_view=_live) if config is not None else None
+if result is None:
+    result = job_panel.last_result(pg.NAME)
+    if result is not None:
+        st.caption("Showing the last finished run while the current settings are not ready.")
+if result is None:
+    st.stop()
+
+# ---- headline numbers --------------------------------------------------------------------------
+m = result.metrics
+base = m["baselines"]
+cols = st.columns(6)
+cols[0].metric("Train accuracy", f"{m['train_accuracy']:.1%}")
+cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}",
+               f"{m['test_accuracy'] - base['logistic']['test_accuracy']:+.1%} vs logistic")
+cols[2].metric("Test AUC", "n/a" if m["test_auc"] is None else f"{m['test_auc']:.3f}")
+cols[3].metric("Test F1", f"{m['test_f1']:.3f}")
+cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}")
+cols[5].metric("Training time", "cached" if result.cached else f"{result.seconds:.2f} s")
+gap = m["test_accuracy"] - base["logistic"]["test_accuracy"]
+if gap <= 0.005:
+    st.warning(f"The network is no better than logistic regression on x1, x2 here "
+               f"({m['test_accuracy']:.1%} vs {base['logistic']['test_accuracy']:.1%} test accuracy).")
+if m["train_accuracy"] - m["test_accuracy"] > 0.08:
+    st.warning(f"Overfitting: train accuracy is {m['train_accuracy'] - m['test_accuracy']:.0%} above test accuracy.")
+if config is not None and config.dataset == "fraud":
+    st.info(f"Only {np.mean(result.arrays['y_test']):.1%} of test points are fraud: always saying 'legit' scores "
+            f"{base['majority']['test_accuracy']:.1%} accuracy. Judge the model by AUC, recall and F1.")
+
+tabs = st.tabs(["Boundary", "Training curves", "Neurons", "Network", "Seeds", "Compare", "Capacity sweep",
+                "Costs & threshold", "Export", "From scratch"])
+
+with tabs[0]:
+    c1, c2 = st.columns(2)
+    show_test = c1.toggle("Show test points", value=True, key="pg:show_test")
+    discretize = c2.toggle("Discretize (class, not probability)", key="pg:discretize")
+    st.plotly_chart(charts.boundary(result, show_test, discretize), key="pg:boundary")
+    st.caption(f"Press ▶ replay or drag the epoch slider: snapshots every {result.info['snapshot_every']} epoch(s).")
+    st.plotly_chart(charts.confusion(result), key="pg:confusion")
+
+with tabs[1]:
+    st.plotly_chart(charts.curves(result), key="pg:curves")
+    st.caption("Loss is the data loss (binary cross-entropy), without the weight penalty.")
+
+with tabs[2]:
+    fig = charts.neurons(result)
+    if fig is None:
+        st.info("No hidden layer: the network is logistic regression on the chosen features.")
+    else:
+        st.plotly_chart(fig, key="pg:neurons")
+
+with tabs[3]:
+    st.plotly_chart(charts.network(result), key="pg:network")
+
+with tabs[4]:
+    if len(result.metrics["seed_test_accuracy"]) < 2:
+        st.info("Set 'Seeds at once' to 2-8 in the sidebar to see how much runs that differ only by their "
+                "random start disagree.")
+    else:
+        st.plotly_chart(charts.seeds(result), key="pg:seeds")
+        st.caption(f"Test accuracy over seeds: {m['seed_test_accuracy_mean']:.1%} ± {m['seed_test_accuracy_std']:.1%}.")
+
+with tabs[5]:
+    pinned = st.session_state.get("pg:pinned")
+    if st.button("📌 Pin this run", key="pg:pin", help="Keep this run to compare with the next settings."):
+        st.session_state["pg:pinned"] = pinned = {"config": config.to_dict() if config else {}, "result": result}
+    if pinned is None:
+        st.info("Pin a run, change a setting, and both boundaries appear side by side here.")
+    else:
+        left, right = st.columns(2)
+        left.plotly_chart(charts.boundary(pinned["result"], title="Pinned", height=420), key="pg:pinned_fig")
+        right.plotly_chart(charts.boundary(result, title="Current", height=420), key="pg:current_fig")
+        current = config.to_dict() if config else {}
+        changed = {k: (pinned["config"].get(k), v) for k, v in current.items() if pinned["config"].get(k) != v}
+        rows = [{"": name, "pinned": pinned["result"].metrics[name], "current": m[name]}
+                for name in ("train_accuracy", "test_accuracy", "test_auc", "test_f1")]
+        left.dataframe(pd.DataFrame(rows).set_index(""), width="stretch")
+        right.write({k: f"{a} → {b}" for k, (a, b) in changed.items()} or "same settings")
+
+with tabs[6]:
+    st.write(pg.CAPACITY_SWEEP["description"])
+    if st.button("Run the capacity sweep", key="pg:sweep_go"):
+        st.session_state["pg:sweep"] = True
+    if st.session_state.get("pg:sweep"):
+        sweep_results = []
+        for i, cfg in enumerate(pg.sweep_configs()):
+            st.caption(f"hidden = {cfg.hidden[0]}")
+            sweep_results.append(job_panel.run(pg, cfg, pg.load_data(cfg), slot=f"pg-sweep-{i}"))
+        if all(r is not None for r in sweep_results):
+            titles = [f"{c.hidden[0]} neuron(s): test {r.metrics['test_accuracy']:.0%}, train {r.metrics['train_accuracy']:.0%}"
+                      for c, r in zip(pg.sweep_configs(), sweep_results)]
+            st.plotly_chart(charts.sweep(sweep_results, titles), key="pg:sweep_fig")
+
+with tabs[7]:
+    names = result.info["class_names"]
+    c1, c2 = st.columns(2)
+    missed = c1.number_input(f"Cost of a missed '{names[1]}' (predicted {names[0]})", 0.0, 1e9, 5000.0, step=500.0,
+                             key="pg:cost_missed")
+    refused = c2.number_input(f"Cost of a wrongly flagged '{names[0]}'", 0.0, 1e9, 1000.0, step=100.0,
+                              key="pg:cost_refused")
+    analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
+    st.plotly_chart(charts.cost_curve(analysis), key="pg:cost")
+    st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "
+             f"**{analysis['best_cost']:,.0f}** per case, against **{analysis['cost_at_half']:,.0f}** at the default 0.5. "
+             f"For well calibrated probabilities theory puts it at cost_flag / (cost_flag + cost_missed) = "
+             f"{analysis['bayes_threshold']:.2f}.")
+    st.caption("Chosen on the test points for teaching; in practice pick the threshold on validation data.")
+
+with tabs[8]:
+    if config is not None:
+        st.code(pg.keras_code(config), language="python")
+        if data is not None:
+            frame_csv = pd.DataFrame({"x1": data.x[:, 0], "x2": data.x[:, 1], "label": data.y.astype(int)})
+            st.download_button("Download data (CSV)", frame_csv.to_csv(index=False), "playground_data.csv", "text/csv")
+        st.download_button("Download metrics (JSON)", json.dumps({"config": config.to_dict(), "metrics": m}, indent=2),
+                           "playground_metrics.json", "application/json")
+
+with tabs[9]:
+    from core.nn import numpy_engine
+
+    st.markdown("The **NumPy engine** writes out what TensorFlow's GradientTape does for you. "
+                "A unit test checks that both give the same gradients for the same weights (to 1e-5).")
+    st.code(numpy_engine.EQUATIONS, language="text")
+    st.markdown(f"Optimizers follow Keras' update rules (momentum {mlp.MOMENTUM}, Adam β₁={mlp.ADAM_BETA1}, "
+                f"β₂={mlp.ADAM_BETA2}, RMSprop ρ={mlp.RMS_RHO}, ε={mlp.EPSILON}).")
+    buf = io.StringIO()
+    for i, w in enumerate(pg.params_of(result)):
+        buf.write(f"{'W' if i % 2 == 0 else 'b'}{i // 2 + 1} {tuple(w.shape)}\n")
+    st.text("Trained parameters:\n" + buf.getvalue())
