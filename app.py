@@ -4,13 +4,13 @@ import streamlit as st
 
 from core.ui import frame
 
-st.set_page_config(page_title="FinDL Lab", page_icon="📈", layout="wide")
+st.set_page_config(page_title="FinDL Lab", page_icon=":material/school:", layout="wide")
 
 PAGES = {
-    "Start": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
+    "Start": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
     "Lessons": [
-        st.Page("pages/playground.py", title="Decision boundaries", icon="🧭", url_path="playground"),
-        st.Page("pages/forecasting.py", title="LSTM forecasting", icon="📈", url_path="forecasting"),
+        st.Page("pages/playground.py", title="Decision boundaries", icon=":material/scatter_plot:", url_path="playground"),
+        st.Page("pages/forecasting.py", title="LSTM forecasting", icon=":material/show_chart:", url_path="forecasting"),
     ],
 }
 

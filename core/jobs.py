@@ -114,6 +114,7 @@ class JobRunner:
             return job
 
     def get(self, key: str) -> Job | None:
+        """The latest job of this key (active, done, failed or cancelled), if any."""
         with self._lock:
             return self._jobs.get(key)
 
@@ -139,15 +140,13 @@ class JobRunner:
 
     def _finish(self, job: Job, state: str, result: Result | None = None, error: str | None = None):
         job.state, job.result, job.error = state, result, error
-        job.finished = time.time()
-        if state != DONE:  # a failed or cancelled key may be tried again
-            self._jobs.pop(job.key, None)
+        job.finished = time.time()  # failed/cancelled jobs stay visible; submit() replaces them
         job.done_event.set()
         self._forget_old()
 
     def _forget_old(self, keep: int = 256) -> None:
         """Bound memory: finished results beyond ``keep`` are dropped (the store still has them)."""
-        done = [j for j in self._jobs.values() if j.state == DONE]
+        done = [j for j in self._jobs.values() if not j.active]
         for job in sorted(done, key=lambda j: j.finished or 0)[:-keep]:
             self._jobs.pop(job.key, None)
 

@@ -14,12 +14,11 @@ from core.tasks import playground as pg
 from core.ui import frame, job_panel
 from core.ui.controls import Controls
 
-frame.header("🧭 Decision-boundary playground",
+frame.header("Decision-boundary playground",
              "A small neural network learns to separate two classes. Watch the boundary form, see what each "
              "neuron detects, and check the network against logistic regression: depth is not always the answer.")
 
 controls = Controls(pg.Config, "pg")
-frame.show_warnings(controls.warnings())
 sb = st.sidebar
 
 
@@ -50,9 +49,9 @@ if dataset == "csv":
 controls.slider("n_samples", "Number of points", 20, 5000, step=10, where=sb)
 controls.slider("noise", "Noise", 0.0, 1.0, step=0.01, where=sb)
 controls.slider("test_ratio", "Test share", 0.1, 0.9, step=0.05, where=sb)
-c1, c2 = sb.columns([2, 1])
-controls.number("data_seed", "Data seed", where=c1)
-c2.button("🎲 New data", on_click=_regenerate, help="Draw a new sample (next data seed).")
+controls.number("data_seed", "Data seed", where=sb)
+sb.button("New data", on_click=_regenerate, help="Draw a new sample (next data seed).", icon=":material/casino:",
+          width="stretch")
 
 data = None
 try:
@@ -89,6 +88,7 @@ controls.select("engine", "Engine", where=sb, horizontal=True,
                 format_func=lambda e: {"tensorflow": "TensorFlow", "numpy": "NumPy from scratch"}[e])
 
 config = controls.config() if data is not None else None
+frame.show_warnings(controls.warnings(config))
 
 
 def _live(event: dict) -> None:
@@ -163,7 +163,7 @@ with tabs[4]:
 
 with tabs[5]:
     pinned = st.session_state.get("pg:pinned")
-    if st.button("📌 Pin this run", key="pg:pin", help="Keep this run to compare with the next settings."):
+    if st.button("Pin this run", icon=":material/push_pin:", key="pg:pin", help="Keep this run to compare with the next settings."):
         st.session_state["pg:pinned"] = pinned = {"config": config.to_dict() if config else {}, "result": result}
     if pinned is None:
         st.info("Pin a run, change a setting, and both boundaries appear side by side here.")

@@ -77,7 +77,8 @@ def test_cancel_running_job_stores_nothing(tmp_path):
     gate.set()
     assert job.wait(10) and job.state == jobs.CANCELLED
     assert store.get(jobs.key_for(task, FakeConfig(value=5), DATA)) is None
-    assert runner.get(job.key) is None  # may be submitted again
+    assert runner.get(job.key).state == jobs.CANCELLED
+    assert runner.submit(task, FakeConfig(value=5), DATA) is not job  # may be submitted again
 
 
 def test_cancel_queued_job(tmp_path):

@@ -31,7 +31,7 @@ def _points(result: Result, show_test: bool) -> list[go.Scatter]:
 def _heat(result: Result, grid: np.ndarray, discretize: bool, showscale: bool = True) -> go.Heatmap:
     z = (np.asarray(grid, np.float32) >= 0.5).astype(np.float32) if discretize else np.asarray(grid, np.float32)
     return go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=z, zmin=0, zmax=1,
-                      colorscale=style.BOUNDARY_SCALE, opacity=0.75, showscale=showscale,
+                      colorscale=style.BOUNDARY_SCALE, opacity=0.75, showscale=showscale, zsmooth="best",
                       colorbar=dict(title="P(class 1)", len=0.8), hoverinfo="skip")
 
 
@@ -54,7 +54,7 @@ def boundary(result: Result, show_test: bool = True, discretize: bool = False, t
              for e in epochs]
     fig.update_layout(
         **style.LAYOUT, height=height, title=title or "Decision boundary (P of class 1)",
-        legend=dict(orientation="h", y=-0.15),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
         sliders=[dict(active=len(steps) - 1, steps=steps, currentvalue=dict(prefix="epoch "), pad=dict(t=40))],
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="right", yanchor="top",
                           buttons=[dict(label="▶ replay", method="animate",

@@ -126,6 +126,8 @@ def load_csv(source: csvio.Source) -> Points:
     if missing:
         raise DataError(f"the CSV needs columns x1, x2, label; missing {', '.join(missing)} "
                         f"(found: {', '.join(map(str, frame.columns[:8]))})")
+    if len(frame) < MIN_ROWS:
+        raise DataError(f"the CSV has {len(frame)} rows; at least {MIN_ROWS} are needed")
     if len(frame) > MAX_ROWS:
         raise DataError(f"the CSV has {len(frame):,} rows; the playground takes at most {MAX_ROWS:,}")
     x1, x2 = (csvio.numeric_column(frame, csvio.find_column(frame, c)) for c in ("x1", "x2"))
@@ -142,8 +144,6 @@ def load_csv(source: csvio.Source) -> Points:
     if set(classes) != {"0", "1"}:
         notes.append(f"labels mapped: '{classes[0] if positive != classes[0] else classes[1]}' -> 0, '{positive}' -> 1")
     y = (labels.astype(str) == positive).to_numpy(np.float32)
-    if len(frame) < MIN_ROWS:
-        raise DataError(f"the CSV has {len(frame)} rows; at least {MIN_ROWS} are needed")
     if min(y.sum(), len(y) - y.sum()) < 2:
         raise DataError("each class needs at least 2 rows so that train and test both see it")
     x = np.c_[x1.to_numpy(), x2.to_numpy()].astype(np.float32)

@@ -72,11 +72,14 @@ def forward(params: list[np.ndarray], x: np.ndarray, activation: str) -> tuple[n
 
 
 def predict_proba(params: list[np.ndarray], x: np.ndarray, activation: str) -> np.ndarray:
-    logits, _ = forward(params, x, activation)
+    with np.errstate(all="ignore"):  # a diverged network overflows; the caller reports divergence
+        logits, _ = forward(params, x, activation)
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
 
 
 def bce(p: np.ndarray, y: np.ndarray) -> float:
+    if not np.isfinite(p).all():
+        return float("nan")
     p = np.clip(p, 1e-7, 1 - 1e-7)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 

@@ -23,7 +23,7 @@ class Controls:
         if init_key not in st.session_state:
             config, warnings = config_cls.from_query(st.query_params.to_dict())
             self._load(config)
-            st.session_state[f"{prefix}:warnings"] = warnings
+            st.session_state[f"{prefix}:warnings"] = (warnings, config)
             st.session_state[init_key] = True
 
     # ---- state ---------------------------------------------------------------------------
@@ -44,8 +44,13 @@ class Controls:
         """Load a preset (settings over the defaults) into the widgets."""
         self._load(self.cls(**settings))
 
-    def warnings(self) -> list[str]:
-        return st.session_state.pop(f"{self.prefix}:warnings", [])
+    def warnings(self, current=None) -> list[str]:
+        """The link's warnings, shown until the settings differ from what the link gave."""
+        warnings, linked = st.session_state.get(f"{self.prefix}:warnings", ([], None))
+        if warnings and current is not None and current != linked:
+            st.session_state[f"{self.prefix}:warnings"] = ([], None)
+            return []
+        return warnings
 
     def _help(self, name: str) -> str:
         return self.cls.meta(name).get("help", "")

@@ -40,9 +40,14 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
         st.error(str(exc))
         return None
     job = runner.get(key)
+    # A failed run (divergence, bad data) fails again the same way: show it, never loop on it.
+    # A cancelled run is only final for the session that cancelled it.
+    if job is not None and key not in state["failed"] and (
+            job.state == jobs.FAILED or (job.state == jobs.CANCELLED and state.get("submitted") == key)):
+        state["failed"][key] = job.error or job.state
     failed = state["failed"].get(key)
     pressed = False
-    if not (job is not None and job.active):
+    if failed or not auto and not (job is not None and job.active):
         pressed = st.button(f"{'Train again' if failed else button_label}", type="primary",
                             key=f"train:{slot}", help="Runs are cached: the same settings return at once.")
     if pressed:
@@ -51,9 +56,11 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     if failed and not pressed:
         st.error(failed)
         return None
-    if job is None and (auto or pressed):
+    stale = job is None or job.state in (jobs.FAILED, jobs.CANCELLED)
+    if stale and (auto or pressed):
         job = runner.submit(task, config, data)
-    elif job is None:
+        state["submitted"] = key
+    elif stale:
         hit = runner.store.get(key)  # a cached run shows without pressing anything
         if hit is not None:
             job = runner.submit(task, config, data)

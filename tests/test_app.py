@@ -1,0 +1,140 @@
+"""AppTest per page: set widgets, run, assert charts/metrics appear and nothing raised."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _open(page: str | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def _until(at: AppTest, done, timeout: float = 150) -> AppTest:
+    """Rerun until ``done(at)``: training happens in a background thread."""
+    deadline = time.time() + timeout
+    while not done(at):
+        assert time.time() < deadline, "timed out waiting for the page"
+        assert not at.exception, at.exception
+        time.sleep(0.5)
+        at.run()
+    return at
+
+
+def _values(v) -> list[float]:
+    """Plotly sends numeric arrays as {"dtype", "bdata"} (base64) or as plain lists."""
+    if isinstance(v, dict) and "bdata" in v:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v or [])
+
+
+def _charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def test_home_renders_without_tensorflow():
+    code = ("import sys, json; from streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout=60); at.run()\n"
+            "print(json.dumps({'exc': [str(e.value) for e in at.exception], 'tf': 'tensorflow' in sys.modules,"
+            " 'text': ' '.join(m.value for m in at.markdown)}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={**os.environ})
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["exc"] == [] and report["tf"] is False
+    assert "baseline" in report["text"]
+
+
+def test_playground_default_run_shows_boundary_and_metrics():
+    at = _until(_open("pages/playground.py", {"epochs": "40"}), lambda a: _charts(a) >= 3)
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert {"Train accuracy", "Test accuracy", "Test AUC", "Majority baseline"} <= set(labels)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["type"] == "heatmap" and len(spec["frames"]) >= 2
+    assert at.query_params["epochs"] in ("40", ["40"])
+
+
+def test_playground_controls_change_the_run():
+    at = _until(_open("pages/playground.py", {"epochs": "30"}), lambda a: _charts(a) >= 3)
+    at.selectbox(key="pg.dataset").set_value("xor")
+    at.slider(key="pg.noise").set_value(0.05)
+    at.select_slider(key="pg.learning_rate").set_value(0.1)
+    at.run()
+    at = _until(at, lambda a: _charts(a) >= 3 and a.query_params.get("dataset") in ("xor", ["xor"]))
+    assert not at.exception
+    assert at.query_params["learning_rate"] in ("0.1", ["0.1"])
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    xs = [v for trace in spec["data"][1:] for v in _values(trace.get("x"))]
+    assert xs and min(xs) < -0.8  # xor points cover [-1, 1]
+
+
+def test_playground_preset_applies_and_explains():
+    at = _open("pages/playground.py")
+    at.selectbox(key="pg:preset").set_value("features-not-depth")
+    at.run()
+    assert at.selectbox(key="pg.dataset").value == "circles"
+    assert at.slider(key="pg.hidden.n").value == 0
+    assert any("no hidden layer solves them" in i.value for i in at.info)
+    at = _until(at, lambda a: _charts(a) >= 2)
+    assert not at.exception
+
+
+def test_playground_bad_link_values_warn_and_fall_back():
+    at = _open("pages/playground.py", {"hidden": "0", "learning_rate": "1e9", "batch_size": "abc", "epochs": "20"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "hidden" in warnings and "learning_rate" in warnings and "batch_size" in warnings
+    assert at.slider(key="pg.hidden.n").value == 2  # default 8,8 kept
+    _until(at, lambda a: _charts(a) >= 2)
+
+
+def test_playground_csv_upload_errors_and_success():
+    at = _open("pages/playground.py", {"dataset": "csv"})
+    assert any("Upload a CSV" in i.value for i in at.info)
+    at.session_state["pg:csv"] = b"x1,x2,label\n1,2,0\n"
+    at.run()
+    assert any("at least 10" in e.value for e in at.error)
+    assert not at.exception
+    rows = "".join(f"{i / 10},{(i * 7 % 13) / 10},{int(i % 13 > 6)}\n" for i in range(80))
+    at.session_state["pg:csv"] = ("x1,x2,label\n" + rows).encode()
+    at.slider(key="pg.batch_size").set_value(16)
+    at.run()
+    at = _until(at, lambda a: _charts(a) >= 2)
+    assert not at.exception
+
+
+def test_playground_divergence_is_a_message_not_a_crash():
+    query = {"optimizer": "sgd", "learning_rate": "10.0", "activation": "relu", "hidden": "64,64,64",
+             "epochs": "60", "n_samples": "200"}
+    at = _until(_open("pages/playground.py", query), lambda a: any("diverged" in e.value for e in a.error))
+    assert not at.exception
+    assert any(b.label == "Train again" for b in at.button)
+
+
+@pytest.mark.parametrize("tab_text", ["Capacity sweep"])
+def test_playground_capacity_sweep_runs_three_networks(tab_text):
+    at = _until(_open("pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
+    at.button(key="pg:sweep_go").click()
+    at.run()
+    at = _until(at, lambda a: any(json.loads(c.proto.spec)["layout"].get("annotations") and
+                                  len(json.loads(c.proto.spec)["layout"]["annotations"]) == 3
+                                  for c in a.get("plotly_chart")), timeout=300)
+    assert not at.exception

@@ -1,0 +1,119 @@
+"""Real browser: start the app, drive Debian Chromium through Playwright, screenshot each page.
+Screenshots land in test-artifacts/ (look at them)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (.ci/run installs it)")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "FINDL_STORE": str(tmp_path_factory.mktemp("e2e-store")),
+           "FINDL_DATA_CACHE": str(tmp_path_factory.mktemp("e2e-data"))}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+def _settle(page, timeout=120_000):
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def _wait_for_charts(page, n: int, timeout_s: float = 150):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if page.locator("[data-testid='stPlotlyChart']").count() >= n and not page.locator("[data-testid='stProgress']").count():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"fewer than {n} charts after {timeout_s} s")
+
+
+def test_home_page(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    _settle(page)
+    assert page.get_by_text("Deep learning for finance").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    page.close()
+
+
+def test_playground_trains_and_redraws(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{server}/playground")
+    _wait_for_charts(page, 2)
+    _settle(page)
+    assert page.locator("[data-testid='stMetric']").count() >= 6
+    before = page.locator("[data-testid='stMetric']").nth(1).inner_text()
+    page.get_by_role("button", name="New data").click()  # next data seed: a new training
+    time.sleep(1)
+    _wait_for_charts(page, 2)
+    _settle(page)
+    assert "data_seed=1" in page.url  # every control is in the link
+    assert page.locator("[data-testid='stException']").count() == 0
+    heatmaps = page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot canvas, .js-plotly-plot image")
+    assert heatmaps.count() >= 1, "the boundary heatmap was not drawn"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+    assert page.locator("[data-testid='stMetric']").nth(1).inner_text() != "" and before
+    page.close()
+
+
+def test_playground_bad_link_warns_instead_of_crashing(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/playground?hidden=0&learning_rate=1e9&epochs=30")
+    _wait_for_charts(page, 1)
+    _settle(page)
+    text = page.locator("[data-testid='stAlert']").all_inner_texts()
+    assert any("ignored link value hidden" in t for t in text)
+    assert any("ignored link value learning_rate" in t for t in text)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
