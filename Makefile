@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(VENV)/bin/findl bench forecast
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check core pages app.py bench tests
+	$(VENV)/bin/ruff check core app_pages app.py bench tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

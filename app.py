@@ -7,10 +7,10 @@ from core.ui import frame
 st.set_page_config(page_title="FinDL Lab", page_icon=":material/school:", layout="wide")
 
 PAGES = {
-    "Start": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "Start": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)],
     "Lessons": [
-        st.Page("pages/playground.py", title="Decision boundaries", icon=":material/scatter_plot:", url_path="playground"),
-        st.Page("pages/forecasting.py", title="LSTM forecasting", icon=":material/show_chart:", url_path="forecasting"),
+        st.Page("app_pages/playground.py", title="Decision boundaries", icon=":material/scatter_plot:", url_path="playground"),
+        st.Page("app_pages/forecasting.py", title="LSTM forecasting", icon=":material/show_chart:", url_path="forecasting"),
     ],
 }
 

@@ -9,6 +9,7 @@ Run: ``findl bench playground`` or ``python -m bench.playground [--json]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 
 import numpy as np
 
@@ -22,7 +23,7 @@ def numpy_reference(x: np.ndarray, y: np.ndarray, epochs: int, lr: float, batch:
     """A minimal independent implementation: 2-8-8-1 tanh MLP, BCE, Adam; returns P(class 1)."""
     rng = np.random.default_rng(seed)
     sizes = [x.shape[1], 8, 8, 1]
-    W = [rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / (a + b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    W = [rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / (a + b)) for a, b in itertools.pairwise(sizes)]
     B = [np.zeros(b) for b in sizes[1:]]
     params = W + B
     m = [np.zeros_like(p) for p in params]
@@ -61,7 +62,7 @@ def run(skip_fit: bool = False) -> dict:
 
     config = pg.Config(**REFERENCE)
     data = pg.load_data(config)
-    train_idx, test_idx = pg.split(config, data)
+    train_idx, _ = pg.split(config, data)
     raw = pg.make_features(data.x, config.features)
     mean, std = raw[train_idx].mean(0), raw[train_idx].std(0)
     x = (raw - mean) / std

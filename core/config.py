@@ -13,8 +13,9 @@ import hashlib
 import json
 import math
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from core.errors import ConfigError
 
@@ -63,7 +64,7 @@ class TaskConfig:
         return typing.get_type_hints(cls)
 
     @classmethod
-    def keys(cls) -> list[str]:
+    def field_names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
     @classmethod
@@ -71,7 +72,7 @@ class TaskConfig:
         return {f.name: f.metadata for f in fields(cls)}[name]
 
     @classmethod
-    def default(cls) -> "TaskConfig":
+    def default(cls) -> TaskConfig:
         return cls()
 
     # ---- parsing from text (links, CLI) -----------------------------------------------------
@@ -79,11 +80,11 @@ class TaskConfig:
     def parse_value(cls, name: str, text: str) -> Any:
         hints = cls.field_types()
         if name not in hints or name == "TASK":
-            raise ConfigError(f"unknown setting '{name}' for {cls.TASK}; valid: {', '.join(cls.keys())}")
+            raise ConfigError(f"unknown setting '{name}' for {cls.TASK}; valid: {', '.join(cls.field_names())}")
         return _parse(name, str(text).strip(), hints[name])
 
     @classmethod
-    def from_strings(cls, pairs: Mapping[str, str], base: "TaskConfig | None" = None) -> "TaskConfig":
+    def from_strings(cls, pairs: Mapping[str, str], base: TaskConfig | None = None) -> TaskConfig:
         """Strict: any unknown key or bad value raises ConfigError (the CLI uses this)."""
         values = (base or cls()).to_values()
         for name, text in pairs.items():
@@ -91,13 +92,13 @@ class TaskConfig:
         return cls(**values)
 
     @classmethod
-    def from_query(cls, params: Mapping[str, Any], base: "TaskConfig | None" = None
-                   ) -> tuple["TaskConfig", list[str]]:
+    def from_query(cls, params: Mapping[str, Any], base: TaskConfig | None = None
+                   ) -> tuple[TaskConfig, list[str]]:
         """Lenient: a bad value in a shared link falls back to its default, with a warning."""
         base = base or cls()
         values = base.to_values()
         warnings: list[str] = []
-        keys = set(cls.keys())
+        keys = set(cls.field_names())
         for name, text in params.items():
             if name not in keys:
                 continue  # other pages' keys and UI-only keys live in the same URL
@@ -137,7 +138,7 @@ class TaskConfig:
         blob = json.dumps({"task": self.TASK, "config": self.to_dict()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def replace(self, **changes: Any) -> "TaskConfig":
+    def replace(self, **changes: Any) -> TaskConfig:
         return dataclasses.replace(self, **changes)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sys
 import shutil
 import subprocess
+import sys
 import threading
 
 _TF_LOCK = threading.Lock()
@@ -28,7 +28,7 @@ def gpu_names_without_tf() -> tuple[str, ...]:
         return ()
     try:
         out = subprocess.run([exe, "--query-gpu=name", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=3)
+                             capture_output=True, text=True, timeout=3, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return ()
     return tuple(line.strip() for line in out.stdout.splitlines() if line.strip())
@@ -70,6 +70,7 @@ def tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with _TF_LOCK:
         with _quiet_native_stderr():
+            import keras  # noqa: F401  (imports TF's C++ runtime too: keep it inside the mute)
             import tensorflow as tf
 
             if not _configured:

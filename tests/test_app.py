@@ -64,7 +64,7 @@ def test_home_renders_without_tensorflow():
 
 
 def test_playground_default_run_shows_boundary_and_metrics():
-    at = _until(_open("pages/playground.py", {"epochs": "40"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "40"}), lambda a: _charts(a) >= 3)
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert {"Train accuracy", "Test accuracy", "Test AUC", "Majority baseline"} <= set(labels)
@@ -74,7 +74,7 @@ def test_playground_default_run_shows_boundary_and_metrics():
 
 
 def test_playground_controls_change_the_run():
-    at = _until(_open("pages/playground.py", {"epochs": "30"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "30"}), lambda a: _charts(a) >= 3)
     at.selectbox(key="pg.dataset").set_value("xor")
     at.slider(key="pg.noise").set_value(0.05)
     at.select_slider(key="pg.learning_rate").set_value(0.1)
@@ -88,7 +88,7 @@ def test_playground_controls_change_the_run():
 
 
 def test_playground_preset_applies_and_explains():
-    at = _open("pages/playground.py")
+    at = _open("app_pages/playground.py")
     at.selectbox(key="pg:preset").set_value("features-not-depth")
     at.run()
     assert at.selectbox(key="pg.dataset").value == "circles"
@@ -99,7 +99,7 @@ def test_playground_preset_applies_and_explains():
 
 
 def test_playground_bad_link_values_warn_and_fall_back():
-    at = _open("pages/playground.py", {"hidden": "0", "learning_rate": "1e9", "batch_size": "abc", "epochs": "20"})
+    at = _open("app_pages/playground.py", {"hidden": "0", "learning_rate": "1e9", "batch_size": "abc", "epochs": "20"})
     warnings = " ".join(w.value for w in at.warning)
     assert "hidden" in warnings and "learning_rate" in warnings and "batch_size" in warnings
     assert at.slider(key="pg.hidden.n").value == 2  # default 8,8 kept
@@ -107,14 +107,14 @@ def test_playground_bad_link_values_warn_and_fall_back():
 
 
 def test_playground_csv_upload_errors_and_success():
-    at = _open("pages/playground.py", {"dataset": "csv"})
+    at = _open("app_pages/playground.py", {"dataset": "csv"})
     assert any("Upload a CSV" in i.value for i in at.info)
-    at.session_state["pg:csv"] = b"x1,x2,label\n1,2,0\n"
+    at.session_state["pg:upload"] = b"x1,x2,label\n1,2,0\n"
     at.run()
     assert any("at least 10" in e.value for e in at.error)
     assert not at.exception
     rows = "".join(f"{i / 10},{(i * 7 % 13) / 10},{int(i % 13 > 6)}\n" for i in range(80))
-    at.session_state["pg:csv"] = ("x1,x2,label\n" + rows).encode()
+    at.session_state["pg:upload"] = ("x1,x2,label\n" + rows).encode()
     at.slider(key="pg.batch_size").set_value(16)
     at.run()
     at = _until(at, lambda a: _charts(a) >= 2)
@@ -124,17 +124,78 @@ def test_playground_csv_upload_errors_and_success():
 def test_playground_divergence_is_a_message_not_a_crash():
     query = {"optimizer": "sgd", "learning_rate": "10.0", "activation": "relu", "hidden": "64,64,64",
              "epochs": "60", "n_samples": "200"}
-    at = _until(_open("pages/playground.py", query), lambda a: any("diverged" in e.value for e in a.error))
+    at = _until(_open("app_pages/playground.py", query), lambda a: any("diverged" in e.value for e in a.error))
     assert not at.exception
     assert any(b.label == "Train again" for b in at.button)
 
 
 @pytest.mark.parametrize("tab_text", ["Capacity sweep"])
 def test_playground_capacity_sweep_runs_three_networks(tab_text):
-    at = _until(_open("pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
     at.button(key="pg:sweep_go").click()
     at.run()
     at = _until(at, lambda a: any(json.loads(c.proto.spec)["layout"].get("annotations") and
                                   len(json.loads(c.proto.spec)["layout"]["annotations"]) == 3
                                   for c in a.get("plotly_chart")), timeout=300)
     assert not at.exception
+
+
+FC_TINY = {"epochs": "3", "units": "8", "lookback": "20", "walk_forward": "2", "batch_size": "256"}
+
+
+def _train_forecast(at: AppTest) -> AppTest:
+    at.button(key="train:forecast").click()
+    at.run()
+    return _until(at, lambda a: _charts(a) >= 3 or bool(a.error), timeout=240)
+
+
+def test_forecasting_preset_run_shows_model_beside_baselines():
+    at = _open("app_pages/forecasting.py", FC_TINY)
+    assert not at.exception
+    at.selectbox(key="fc:preset").set_value("pure-noise-gbm")
+    at.run()
+    assert at.selectbox(key="fc.source").value == "gbm"
+    at = _train_forecast(at)
+    assert not at.exception and not at.error
+    verdict = " ".join(x.value for x in list(at.warning) + list(at.success))
+    assert "random walk" in verdict and "Diebold-Mariano" in verdict
+    assert {"Model RMSE", "Naive RMSE"} <= {m.label for m in at.metric}
+    table = at.dataframe[0].value
+    assert {"model", "naive (random walk)", "drift", "historical mean"} <= {str(i) for i in table.index} | set(map(str, table.iloc[:, 0]))
+
+
+def test_forecasting_controls_and_bad_links():
+    at = _open("app_pages/forecasting.py", {**FC_TINY, "lookback": "100000", "model": "transformer"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "lookback" in warnings and "model" in warnings
+    at.selectbox(key="fc.model").set_value("gru")
+    at.slider(key="fc.horizon").set_value(3)
+    at.run()
+    at = _train_forecast(at)
+    assert not at.exception and not at.error
+    assert at.query_params["model"] in ("gru", ["gru"])
+    assert at.slider(key="fc:step").max == 3
+
+
+def test_forecasting_yahoo_offline_says_so(monkeypatch):
+    import types
+
+    import pandas as pd
+
+    fake = types.ModuleType("yfinance")
+    fake.download = lambda *a, **k: pd.DataFrame()
+    fake.Ticker = lambda *a, **k: types.SimpleNamespace(history=lambda *a, **k: pd.DataFrame())
+    monkeypatch.setitem(sys.modules, "yfinance", fake)
+    at = _open("app_pages/forecasting.py", {**FC_TINY, "source": "yahoo", "ticker": "NOPE"})
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Yahoo" in errors and "NOPE" in errors
+    assert any("work offline" in i.value for i in at.info)
+
+
+def test_forecasting_csv_errors_are_messages():
+    at = _open("app_pages/forecasting.py", {**FC_TINY, "source": "csv"})
+    assert any("Upload a CSV" in i.value for i in at.info)
+    at.session_state["fc:upload"] = b"when,what\nyesterday,1\n"
+    at.run()
+    assert at.error and not at.exception

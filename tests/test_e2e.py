@@ -117,3 +117,24 @@ def test_playground_bad_link_warns_instead_of_crashing(server, browser):
     assert any("ignored link value learning_rate" in t for t in text)
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
+
+
+def test_forecasting_trains_beside_baselines(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(f"{server}/forecasting?epochs=3&units=16&lookback=30&walk_forward=2")
+    _settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.get_by_role("button", name="Train").click()
+    time.sleep(1)
+    _wait_for_charts(page, 1, timeout_s=240)
+    _settle(page)
+    # a shared link opens the page inside the app's frame (navigation and sidebar status)
+    assert "Decision boundaries" in page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Result store" in page.locator("[data-testid='stSidebar']").inner_text()
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "random walk" in body and "Diebold-Mariano" in body
+    assert "Naive RMSE" in body
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "forecasting.png"), full_page=True)
+    page.close()

@@ -67,7 +67,7 @@ def test_same_key_attaches_to_one_job_and_queue_is_visible(tmp_path):
 
 def test_cancel_running_job_stores_nothing(tmp_path):
     gate = threading.Event()
-    task, calls = fake_task(gate)
+    task, _ = fake_task(gate)
     store = Store(str(tmp_path / "s"))
     runner = jobs.JobRunner(store, workers=1)
     job = runner.submit(task, FakeConfig(value=5), DATA)

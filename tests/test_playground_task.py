@@ -16,7 +16,7 @@ def small_result():
 
 
 def test_train_reports_metrics_arrays_and_progress(small_result):
-    config, result = small_result
+    _, result = small_result
     m = result.metrics
     for key in ("train_accuracy", "test_accuracy", "test_auc", "test_f1", "confusion", "baselines"):
         assert key in m
@@ -46,7 +46,7 @@ def test_tf_and_numpy_engines_agree_on_a_run():
 def test_scaler_uses_training_rows_only():
     config = pg.Config(**SMALL)
     data = pg.load_data(config)
-    train_idx, test_idx = pg.split(config, data)
+    _, test_idx = pg.split(config, data)
     poisoned = pg.toy2d.Points(data.x.copy(), data.y, data.name, data.fingerprint)
     poisoned.x[test_idx] = 1e6  # if test rows reached the scaler, train features would collapse
     r = pg.train(config.replace(epochs=5), poisoned, Progress())

@@ -62,7 +62,8 @@ def test_model_file_travels(tmp_path):
     r = _result()
     r.model_path = str(model)
     got = store.put("k" * 64, r)
-    assert open(got.model_path, "rb").read() == b"model-bytes"
+    with open(got.model_path, "rb") as fh:
+        assert fh.read() == b"model-bytes"
 
 
 def test_fsspec_memory_store_round_trip():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 import pandas as pd
 
 from core.errors import DataError
 
 MAX_BYTES = 50 * 1024 * 1024
-Source = Union[str, Path, bytes, IO[bytes]]
+Source = str | Path | bytes | IO[bytes]
 
 
 def read_bytes(source: Source, max_bytes: int | None = None) -> bytes:

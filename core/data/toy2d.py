@@ -105,7 +105,7 @@ def _credit(n, noise, rng):
 
 
 def _fraud(n, noise, rng):
-    n_fraud = max(4, int(round(n * 0.03)))
+    n_fraud = max(4, round(n * 0.03))
     n_legit = n - n_fraud
     legit = np.c_[rng.normal(1.6, 0.45, n_legit), rng.normal(0.8, 0.4, n_legit)]
     half = n_fraud // 2

@@ -48,7 +48,7 @@ def _penalty(tf, params, regularizer, reg_rate):
 def _compiled_chunk(spec_key: tuple):
     """One compiled training loop per (activation, regularizer, optimizer, dropout on/off)."""
     tf = tensorflow()
-    activation, regularizer, optimizer, use_dropout = spec_key
+    _, regularizer, optimizer, use_dropout = spec_key
 
     def step(params, m, v, t, xb, yb, wb, lr, reg_rate, keep, seed):
         masks = None

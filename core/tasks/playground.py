@@ -269,7 +269,7 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
         "seed_test_accuracy_mean": float(np.mean(seed_acc)),
         "seed_test_accuracy_std": float(np.std(seed_acc)),
         "n_train": int(n_train),
-        "n_test": int(len(test_idx)),
+        "n_test": len(test_idx),
     }
     majority = float(max(y_te.mean(), 1 - y_te.mean()))
     logistic = LogisticRegression().fit(scale(make_features(data.x, ("x1", "x2")))[train_idx], y_tr)

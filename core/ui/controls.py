@@ -8,7 +8,8 @@ field metadata: one set of rules for links, CLI and widgets.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -32,7 +33,7 @@ class Controls:
 
     def _load(self, config) -> None:
         for name, value in config.to_values().items():
-            if isinstance(value, tuple) and name in self.cls.keys():
+            if isinstance(value, tuple) and name in self.cls.field_names():
                 st.session_state[self.key(name)] = list(value)
                 st.session_state[self.key(name) + ".n"] = len(value)
                 for i, item in enumerate(value):
@@ -43,6 +44,29 @@ class Controls:
     def apply(self, settings: dict[str, Any]) -> None:
         """Load a preset (settings over the defaults) into the widgets."""
         self._load(self.cls(**settings))
+
+    def preset_picker(self, presets: dict, where=st) -> str | None:
+        """A lesson selector: choosing one loads its settings and shows its one-sentence lesson."""
+        key = f"{self.prefix}:preset"
+
+        def _apply() -> None:
+            name = st.session_state[key]
+            if name in presets:
+                self.apply(presets[name].settings)
+
+        name = where.selectbox("Lesson preset", ["(your settings)", *presets], key=key, on_change=_apply)
+        if name in presets:
+            where.info(presets[name].description)
+            return name
+        return None
+
+    def upload(self, label: str, types: Sequence[str], where=st) -> bytes | None:
+        """A file kept in the session (reruns and page switches keep it) as bytes."""
+        key = f"{self.prefix}:upload"
+        file = where.file_uploader(label, type=list(types), key=key + ":widget")
+        if file is not None:
+            st.session_state[key] = file.getvalue()
+        return st.session_state.get(key)
 
     def warnings(self, current=None) -> list[str]:
         """The link's warnings, shown until the settings differ from what the link gave."""
@@ -94,6 +118,9 @@ class Controls:
                                     help=self._help(name))
         return self._record(name, value)
 
+    def text(self, name: str, label: str, where=st) -> str:
+        return self._record(name, where.text_input(label, key=self.key(name), help=self._help(name)).strip())
+
     def toggle(self, name: str, label: str, where=st) -> bool:
         return self._record(name, where.toggle(label, key=self.key(name), help=self._help(name)))
 
@@ -136,7 +163,7 @@ class Controls:
     def config(self):
         """The Config of the current widgets, or None (with the reason shown) when invalid.
         A valid config is written to the URL."""
-        values = {k: v for k, v in self.values.items() if k in self.cls.keys()}
+        values = {k: v for k, v in self.values.items() if k in self.cls.field_names()}
         try:
             config = self.cls(**dict(self.cls().to_values(), **values))
         except ConfigError as exc:

@@ -6,14 +6,15 @@ user asks; the last good result of the page stays on screen."""
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from core import jobs
 from core.errors import UserError
 
-LiveView = Callable[[dict[str, Any]], None]
+LiveView = Callable[[dict[str, Any], list[dict[str, Any]]], None]
 
 
 def _state(slot: str) -> dict:
@@ -78,7 +79,7 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     return None
 
 
-@st.fragment(run_every=0.4)
+@st.fragment(run_every=1.0)
 def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> None:
     runner = jobs.runner()
     if not job.active:
@@ -101,7 +102,7 @@ def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> 
                 text += f" · loss {event['loss']:.4f}"
         st.progress(job.progress.fraction, text=text)
         if event and live_view is not None:
-            live_view(event)
+            live_view(event, job.progress.history)
     if st.button("Cancel", key=f"cancel:{slot}"):
         runner.cancel(job)
         st.rerun()

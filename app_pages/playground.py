@@ -22,19 +22,11 @@ controls = Controls(pg.Config, "pg")
 sb = st.sidebar
 
 
-def _apply_preset() -> None:
-    name = st.session_state["pg:preset"]
-    if name in pg.PRESETS:
-        Controls(pg.Config, "pg").apply(pg.PRESETS[name].settings)
-
-
 def _regenerate() -> None:
     st.session_state["pg.data_seed"] = int(st.session_state.get("pg.data_seed", 0)) + 1
 
 
-preset = sb.selectbox("Lesson preset", ["(your settings)", *pg.PRESETS], key="pg:preset", on_change=_apply_preset)
-if preset in pg.PRESETS:
-    sb.info(pg.PRESETS[preset].description)
+controls.preset_picker(pg.PRESETS, where=sb)
 
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
@@ -42,10 +34,7 @@ dataset = controls.select("dataset", "Dataset", format_func=lambda d: d, where=s
 sb.caption(toy2d.DESCRIPTIONS[dataset])
 upload = None
 if dataset == "csv":
-    file = sb.file_uploader("CSV with columns x1, x2, label", type=["csv"], key="pg:upload")
-    if file is not None:
-        st.session_state["pg:csv"] = file.getvalue()
-    upload = st.session_state.get("pg:csv")
+    upload = controls.upload("CSV with columns x1, x2, label", ["csv"], where=sb)
 controls.slider("n_samples", "Number of points", 20, 5000, step=10, where=sb)
 controls.slider("noise", "Noise", 0.0, 1.0, step=0.01, where=sb)
 controls.slider("test_ratio", "Test share", 0.1, 0.9, step=0.05, where=sb)
@@ -91,7 +80,7 @@ config = controls.config() if data is not None else None
 frame.show_warnings(controls.warnings(config))
 
 
-def _live(event: dict) -> None:
+def _live(event: dict, history: list) -> None:
     if "snapshot" in event and data is not None:
         gx, gy = pg.grid_axes(data.x)
         sketch = Result(metrics={}, arrays={"grid_x": gx, "grid_y": gy, "x_train": data.x, "y_train": data.y},

@@ -1,0 +1,195 @@
+import io
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.charts import forecast as charts
+from core.charts import style
+from core.errors import UserError
+from core.tasks import forecast as fc
+from core.ui import data as page_data
+from core.ui import frame, job_panel
+from core.ui.controls import Controls
+
+frame.header("LSTM forecasting, honestly",
+             "Can a recurrent network forecast stock returns? Every model here stands next to the random walk "
+             "('tomorrow = today'), drift and historical-mean baselines, on a chronological test slice it never "
+             "saw and in a walk-forward backtest. When the model does not beat the random walk, the page says so.")
+
+controls = Controls(fc.Config, "fc")
+sb = st.sidebar
+controls.preset_picker(fc.PRESETS, where=sb)
+
+# ---- data -----------------------------------------------------------------------------------------
+sb.header("Data")
+SOURCE_LABELS = {"sp500": "S&P 500 1999-2018 (bundled)", "nasdaq": "NASDAQ Composite 1999-2018 (bundled)",
+                 "yahoo": "Yahoo Finance ticker (online)", "gbm": "Synthetic: geometric Brownian motion",
+                 "regime": "Synthetic: two-regime switching", "csv": "Upload a CSV"}
+source = controls.select("source", "Price source", where=sb, format_func=lambda s: SOURCE_LABELS.get(s, s))
+upload = None
+if source == "yahoo":
+    controls.text("ticker", "Ticker (Yahoo Finance)", where=sb)
+    controls.select("period", "Period", where=sb, horizontal=True)
+    controls.select("interval", "Interval", where=sb, horizontal=True)
+    sb.caption("Needs internet. Each download is cached on the server, so a repeat works offline.")
+elif source == "csv":
+    upload = controls.upload("CSV: a date column and a price column (Close / Adj Close / price), optional Volume",
+                             ["csv"], where=sb)
+elif source in ("gbm", "regime"):
+    controls.number("data_seed", "Series seed", where=sb)
+c1, c2 = sb.columns(2)
+controls.text("start", "From (YYYY-MM-DD)", where=c1)
+controls.text("end", "To (YYYY-MM-DD)", where=c2)
+
+sb.header("Target and inputs")
+controls.select("target", "Predict", where=sb, horizontal=True,
+                format_func=lambda t: {"log_return": "log return", "price": "price level"}[t])
+controls.slider("horizon", "Horizon (steps ahead)", 1, 30, where=sb)
+controls.slider("lookback", "Lookback window", 2, 250, where=sb)
+controls.multiselect("features", "Input features", where=sb,
+                     format_func=lambda f: f"{f}: {fc.FEATURE_HELP.get(f, '')}")
+
+sb.header("Model")
+controls.select("model", "Network", where=sb, format_func=lambda m: fc.MODEL_LABELS[m])
+controls.slider("layers", "Layers", 1, 4, where=sb)
+controls.number("units", "Units per layer", 1, 512, step=8, where=sb)
+controls.slider("dropout", "Dropout", 0.0, 0.8, step=0.05, where=sb)
+
+sb.header("Training")
+controls.number("epochs", "Max epochs (early stopping on validation)", 1, 500, where=sb)
+controls.number("batch_size", "Batch size", 8, 8192, step=32, where=sb)
+controls.log_slider("learning_rate", "Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2, 0.1], where=sb)
+controls.slider("patience", "Early-stopping patience", 1, 20, where=sb)
+controls.number("seed", "Seed", where=sb)
+
+sb.header("Evaluation")
+controls.slider("val_fraction", "Validation share", 0.05, 0.4, step=0.05, where=sb)
+controls.slider("test_fraction", "Test share", 0.05, 0.5, step=0.05, where=sb)
+controls.slider("walk_forward", "Walk-forward windows", 0, 10, where=sb)
+controls.slider("interval_level", "Prediction interval level", 0.5, 0.99, step=0.01, where=sb)
+controls.number("cost_bps", "Toy backtest cost per trade (bps)", 0.0, 500.0, step=1.0, where=sb)
+
+config = controls.config()
+frame.show_warnings(controls.warnings(config))
+data = None
+if config is not None:
+    if source == "csv" and upload is None:
+        st.info("Upload a CSV in the sidebar: a date column plus a price column (Close, Adj Close or price), "
+                "optionally Volume.")
+    else:
+        try:
+            data = page_data.load(fc, config, upload)
+        except UserError as exc:
+            st.error(str(exc))
+            if source == "yahoo":
+                st.info("The bundled S&P 500 and NASDAQ data (1999-2018) work offline: choose them as price source.")
+if data is not None:
+    for note in data.notes:
+        st.caption(note)
+
+
+def _live(event: dict, history: list) -> None:
+    rows = [h for h in history if "loss" in h]
+    if not rows:
+        return
+    fig = go.Figure([go.Scatter(y=[r["loss"] for r in rows], name="train loss", line=dict(color=style.TRAIN)),
+                     go.Scatter(y=[r.get("val_loss") for r in rows], name="validation loss", line=dict(color=style.TEST))])
+    fig.update_layout(**style.LAYOUT, height=260, title="Live loss (scaled MSE)", xaxis_title="epoch")
+    st.plotly_chart(fig, key="fc:live")
+
+
+result = job_panel.run(fc, config, data, auto=False, live_view=_live) if data is not None else None
+if result is None:
+    result = job_panel.last_result(fc.NAME)
+    if result is not None:
+        st.caption("Showing the last finished run; press Train to run the current settings.")
+if result is None:
+    st.stop()
+
+m = result.metrics
+beat = (m["model"]["rmse"] or np.inf) < (m["naive"]["rmse"] or 0)
+significant = (m.get("dm") or {}).get("p_value") is not None and m["dm"]["p_value"] < 0.05
+(st.success if beat and significant else st.warning)(m["verdict"])
+if m.get("price_fit"):
+    st.info(f"Price-level illusion: R² of the price forecast is {m['price_fit']['r2']:.3f}, which looks superb, "
+            "but the naive 'tomorrow = today' forecast scores about the same. Judge it on the returns it implies "
+            "(the table's MASE, direction hit rate and the DM test).")
+
+is_return = m.get("target", "log_return") == "log_return"
+
+
+def _level(x) -> str:
+    """Returns in percent (0.82 %), prices as they are."""
+    if x is None:
+        return "n/a"
+    return f"{x * 100:.3f} %" if is_return else f"{x:,.4g}"
+
+
+model_mase, naive_mase = m["model"]["mase"], m["naive"]["mase"]
+cols = st.columns(5)
+cols[0].metric("Model RMSE", _level(m["model"]["rmse"]),
+               f"{(m['model']['rmse'] / m['naive']['rmse'] - 1) * 100:+.2f} % vs naive" if m["naive"]["rmse"] else None,
+               delta_color="inverse")
+cols[1].metric("Naive RMSE", _level(m["naive"]["rmse"]))
+cols[2].metric("MASE (model)", "n/a" if model_mase is None else f"{model_mase:.3f}",
+               None if model_mase is None or naive_mase is None else f"{model_mase - naive_mase:+.4f} vs naive",
+               delta_color="inverse")
+cols[3].metric("Direction hit rate", "n/a" if m["model"]["directional_accuracy"] is None
+               else f"{m['model']['directional_accuracy']:.1%}")
+cols[4].metric("Test points", f"{m['n_test']}")
+table = charts.metrics_table(result)
+if is_return:  # sMAPE explodes when actual and forecast returns are both near zero: not meaningful here
+    table = table.drop(columns=[c for c in table.columns if "sMAPE" in str(c)])
+st.dataframe(table, width="stretch")
+st.caption("Step-1 forecasts on the test slice. MASE divides each MAE by the in-sample MAE of the naive forecast "
+           "(zero return for returns, yesterday's price for prices): compare model and naive in the same column. "
+           "Training: " + ("cached" if result.cached else f"{result.seconds:.1f} s") +
+           f", {m.get('epochs_run', '?')} epochs (best {m.get('best_epoch', '?')}).")
+
+tabs = st.tabs(["Forecast", "Series and split", "Per horizon", "Is it just lagging?", "Walk-forward",
+                "Toy backtest", "Training", "Downloads"])
+with tabs[0]:
+    horizon = int(result.arrays["forecast"].shape[1])
+    step = st.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
+    st.plotly_chart(charts.forecast_figure(result, config, step=step), key="fc:forecast")
+    interval = m.get("interval") or {}
+    if interval:
+        st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
+                   f"measured test coverage {interval.get('coverage', float('nan')):.1%}, mean width "
+                   f"{interval.get('mean_width', float('nan')):.4g}.")
+with tabs[1]:
+    st.plotly_chart(charts.split_figure(result, config), key="fc:split")
+    st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
+               "watches the validation rows; the test rows are touched once, for the numbers above.")
+with tabs[2]:
+    st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
+with tabs[3]:
+    st.plotly_chart(charts.lag_figure(result), key="fc:lag")
+    st.write((m.get("lag_correlation") or {}).get("sentence", ""))
+with tabs[4]:
+    if result.metrics.get("walk_forward", {}).get("windows"):
+        st.plotly_chart(charts.walk_forward_figure(result), key="fc:wf")
+        st.dataframe(charts.walk_forward_table(result), width="stretch")
+    else:
+        st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
+with tabs[5]:
+    st.caption("A teaching toy: long when the forecast return is positive, flat otherwise, with a cost per position "
+               "change. No slippage, no financing, no risk management: not investment advice.")
+    st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
+    st.json(m.get("backtest", {}), expanded=False)
+with tabs[6]:
+    st.plotly_chart(charts.loss_figure(result), key="fc:loss")
+    st.code("\n".join(result.info.get("model_summary", [])) or "", language="text")
+with tabs[7]:
+    a = result.arrays
+    table = pd.DataFrame({"date": pd.to_datetime(a["test_dates"]), "actual": a["actual"][:, 0],
+                          "model": a["forecast"][:, 0], "naive": a["naive"][:, 0], "drift": a["drift"][:, 0],
+                          "mean": a["mean"][:, 0], "lower": a["lower"][:, 0], "upper": a["upper"][:, 0]})
+    st.download_button("Forecasts (CSV)", table.to_csv(index=False), "forecasts.csv", "text/csv")
+    equity = pd.DataFrame({"strategy": a["equity_strategy"], "buy_and_hold": a["equity_buy_hold"]})
+    st.download_button("Backtest equity (CSV)", equity.to_csv(index=False), "backtest.csv", "text/csv")
+    if result.model_path:
+        with open(result.model_path, "rb") as fh:
+            st.download_button("Trained model (.keras)", io.BytesIO(fh.read()), "forecast_model.keras")

@@ -1,0 +1,197 @@
+"""Plotly figures of the forecasting page, built from a forecast ``Result`` (fresh or from the
+store): the series with its train / validation / test split, test forecasts against the baselines
+with the prediction interval, the metrics table, loss curves, the lag-correlation diagnostic, the
+toy backtest and the walk-forward windows. No Streamlit here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.charts import style
+from core.result import Result
+
+ACTUAL = "#3a3a3a"         # dark grey
+MODEL = style.MODEL        # blue
+NAIVE = style.NAIVE        # orange
+DRIFT = "#8c8c8c"          # muted grey, dashed
+MEAN = "#b9a27a"           # muted sand, dotted
+BUY_HOLD = "#7f7f7f"
+INTERVAL = "rgba(31, 119, 180, 0.15)"
+SPLIT_FILL = {"train": "rgba(31, 119, 180, 0.07)", "validation": "rgba(255, 127, 14, 0.10)",
+              "test": "rgba(214, 39, 40, 0.08)"}
+LINES = {
+    "actual": {"color": ACTUAL, "width": 1.6},
+    "model": {"color": MODEL, "width": 1.8},
+    "naive": {"color": NAIVE, "width": 1.4},
+    "drift": {"color": DRIFT, "width": 1.2, "dash": "dash"},
+    "mean": {"color": MEAN, "width": 1.2, "dash": "dot"},
+}
+NAMES = {"model": "model", "naive": "naive (random walk)", "drift": "drift", "mean": "historical mean"}
+METRIC_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "mase": "MASE", "smape": "sMAPE %",
+                  "directional_accuracy": "direction hit rate"}
+
+
+def _dates(values: Any) -> pd.DatetimeIndex:
+    return pd.to_datetime(np.asarray(values, dtype=np.int64))
+
+
+def _model_name(result: Result, config: Any = None) -> str:
+    label = result.info.get("model_label")
+    if not label and config is not None:
+        label = str(getattr(config, "model", "model")).upper()
+    return label or "model"
+
+
+def _target_label(result: Result) -> str:
+    return "price" if result.info.get("target", result.metrics.get("target")) == "price" else "log return"
+
+
+def _layout(fig: go.Figure, title: str, height: int, **extra: Any) -> go.Figure:
+    fig.update_layout(**style.LAYOUT, title=title, height=height,
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"}, **extra)
+    return fig
+
+
+def split_figure(result: Result, config: Any = None, show: str = "price", height: int = 380) -> go.Figure:
+    """The whole series (``show`` = "price" or "target") with the split shaded."""
+    a = result.arrays
+    dates = _dates(a["series_dates"])
+    values = a["series_close"] if show == "price" else a["series_target"]
+    label = "price" if show == "price" else _target_label(result)
+    fig = go.Figure(go.Scattergl(x=dates, y=values, mode="lines", name=label, line={"color": ACTUAL, "width": 1}))
+    bounds = _dates(a["split_dates"])
+    spans = [("train", bounds[0], bounds[1]), ("validation", bounds[1], bounds[2]), ("test", bounds[2], bounds[3])]
+    for name, lo, hi in spans:
+        fig.add_vrect(x0=lo, x1=hi, fillcolor=SPLIT_FILL[name], line_width=0, layer="below",
+                      annotation_text=name, annotation_position="top left")
+    return _layout(fig, f"{result.info.get('data', {}).get('name', 'Series')}: train / validation / test",
+                   height, yaxis_title=label)
+
+
+def forecast_figure(result: Result, config: Any = None, step: int = 1,
+                    baselines: tuple[str, ...] = ("naive", "drift", "mean"), show_interval: bool = True,
+                    last: int | None = None, height: int = 440) -> go.Figure:
+    """Test slice: actual vs the model and the baselines at forecast step ``step``, with the
+    prediction interval band; ``last`` limits it to the last n points."""
+    a = result.arrays
+    h = max(1, min(int(step), a["forecast"].shape[1])) - 1
+    n = len(a["test_dates"])
+    dates = _dates(a["target_dates"][h:h + n]) if "target_dates" in a else _dates(a["test_dates"])
+    sl = slice(-last, None) if last else slice(None)
+    x = dates[sl]
+    traces = []
+    if show_interval and "lower" in a:
+        level = result.metrics.get("interval", {}).get("level", 0.9)
+        traces.append(go.Scatter(x=x, y=a["upper"][sl, h], mode="lines", line={"width": 0}, showlegend=False,
+                                 hoverinfo="skip"))
+        traces.append(go.Scatter(x=x, y=a["lower"][sl, h], mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor=INTERVAL, name=f"{level:.0%} interval"))
+    traces.append(go.Scatter(x=x, y=a["actual"][sl, h], mode="lines", name="actual", line=LINES["actual"]))
+    for name in baselines:
+        if name in a:
+            traces.append(go.Scatter(x=x, y=a[name][sl, h], mode="lines", name=NAMES[name], line=LINES[name]))
+    traces.append(go.Scatter(x=x, y=a["forecast"][sl, h], mode="lines", name=_model_name(result, config),
+                             line=LINES["model"]))
+    fig = go.Figure(traces)
+    return _layout(fig, f"Test slice, {h + 1}-step-ahead forecasts", height, yaxis_title=_target_label(result))
+
+
+def metrics_table(result: Result, which: str = "headline") -> pd.DataFrame:
+    """Model vs baselines, one row each. ``which``: "headline" (the target) or "implied_return"
+    (price forecasts turned into returns; empty unless the target is the price)."""
+    block = result.metrics if which == "headline" else (result.metrics.get("implied_return") or {})
+    rows = {}
+    for name in ("model", "naive", "drift", "mean"):
+        if isinstance(block.get(name), dict):
+            rows[NAMES[name]] = {label: block[name].get(key) for key, label in METRIC_COLUMNS.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(METRIC_COLUMNS.values()))
+    if not table.empty:
+        naive = table.loc[NAMES["naive"], "RMSE"] if NAMES["naive"] in table.index else None
+        if naive:
+            table["RMSE vs naive %"] = (table["RMSE"].astype(float) / float(naive) - 1) * 100
+    return table
+
+
+def per_horizon_figure(result: Result, metric: str = "rmse", height: int = 320) -> go.Figure:
+    rows = result.metrics.get("per_horizon", [])
+    steps = [r["step"] for r in rows]
+    fig = go.Figure([
+        go.Scatter(x=steps, y=[r["model"].get(metric) for r in rows], mode="lines+markers",
+                   name=_model_name(result), line=LINES["model"]),
+        go.Scatter(x=steps, y=[r["naive"].get(metric) for r in rows], mode="lines+markers",
+                   name=NAMES["naive"], line=LINES["naive"]),
+    ])
+    return _layout(fig, f"{METRIC_COLUMNS.get(metric, metric)} per forecast step", height,
+                   xaxis_title="steps ahead", yaxis_title=METRIC_COLUMNS.get(metric, metric))
+
+
+def loss_figure(result: Result, height: int = 300) -> go.Figure:
+    """Training vs validation loss (scaled MSE) per epoch; the restored best epoch is marked."""
+    loss, val = np.asarray(result.arrays["loss"]), np.asarray(result.arrays["val_loss"])
+    epochs = np.arange(1, len(loss) + 1)
+    fig = go.Figure([go.Scatter(x=epochs, y=loss, mode="lines+markers", name="training", line={"color": MODEL}),
+                     go.Scatter(x=epochs, y=val, mode="lines+markers", name="validation",
+                                line={"color": NAIVE})])
+    best = result.metrics.get("best_epoch")
+    if best:
+        fig.add_vline(x=best, line={"color": ACTUAL, "dash": "dot", "width": 1},
+                      annotation_text="best (restored)", annotation_position="top")
+    return _layout(fig, "Loss per epoch (scaled MSE)", height, xaxis_title="epoch", yaxis_title="loss")
+
+
+def lag_figure(result: Result, height: int = 300) -> go.Figure:
+    """Correlation of the forecasts with the actual series shifted by 0..5 steps."""
+    lag = result.metrics.get("lag_correlation", {})
+    lags = lag.get("lags", [])
+    corr = [np.nan if c is None else c for c in lag.get("correlation", [])]
+    best = lag.get("best_lag")
+    colours = [MODEL if k == best else DRIFT for k in lags]
+    fig = go.Figure(go.Bar(x=[f"lag {k}" for k in lags], y=corr, marker_color=colours, name="correlation"))
+    fig.add_hline(y=0, line={"color": ACTUAL, "width": 1})
+    return _layout(fig, "Is it just lagging? Forecast vs actual shifted back", height,
+                   yaxis_title="correlation", yaxis_range=[-1, 1], showlegend=False)
+
+
+def backtest_figure(result: Result, height: int = 340) -> go.Figure:
+    """Equity of the toy sign-trading strategy vs buy-and-hold over the test slice (start = 1)."""
+    a = result.arrays
+    dates = _dates(a["test_dates"])
+    bt = result.metrics.get("backtest", {})
+    fig = go.Figure([
+        go.Scatter(x=dates, y=a["equity_buy_hold"], mode="lines", name="buy and hold",
+                   line={"color": BUY_HOLD, "width": 1.4}),
+        go.Scatter(x=dates, y=a["equity_strategy"], mode="lines", name=f"trade the {_model_name(result)}'s sign",
+                   line=LINES["model"]),
+    ])
+    fig.add_hline(y=1, line={"color": ACTUAL, "width": 1, "dash": "dot"})
+    cost = bt.get("cost_bps", 0)
+    return _layout(fig, f"Toy backtest on the test slice ({cost:g} bp per position change; a teaching toy)",
+                   height, yaxis_title="equity")
+
+
+def walk_forward_figure(result: Result, height: int = 320) -> go.Figure:
+    """Per window: model and naive RMSE (bars) and their ratio (< 1 = the model was better)."""
+    wf = result.metrics.get("walk_forward") or {}
+    windows = wf.get("windows") or []
+    labels = [f"{w['window']}: {w['start'][:7]}..{w['end'][:7]}" for w in windows]
+    fig = go.Figure([
+        go.Bar(x=labels, y=[w["model"]["rmse"] for w in windows], name=_model_name(result), marker_color=MODEL),
+        go.Bar(x=labels, y=[w["naive"]["rmse"] for w in windows], name=NAMES["naive"], marker_color=NAIVE),
+        go.Scatter(x=labels, y=[w["rmse_ratio"] for w in windows], name="RMSE ratio (model / naive)",
+                   mode="lines+markers", yaxis="y2", line={"color": ACTUAL, "width": 1.2}),
+    ])
+    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "title": "ratio", "showgrid": False})
+    title = "Walk-forward windows" if windows else "Walk-forward backtest is off (walk_forward=0)"
+    return _layout(fig, title, height, yaxis_title="RMSE")
+
+
+def walk_forward_table(result: Result) -> pd.DataFrame:
+    windows = (result.metrics.get("walk_forward") or {}).get("windows") or []
+    return pd.DataFrame([{"window": w["window"], "from": w["start"], "to": w["end"], "points": w["n"],
+                          "training rows": w["train_rows"], "model RMSE": w["model"]["rmse"],
+                          "naive RMSE": w["naive"]["rmse"], "ratio": w["rmse_ratio"],
+                          "beat naive": w["beat_naive"]} for w in windows])
