@@ -27,8 +27,6 @@ VAL_TOLERANCE = 1e-3      # "equal" allows 0.1 % for float noise
 
 
 def run(epochs: int = 10) -> dict:
-    import keras
-
     from core.device import tensorflow
     from core.result import Progress
     from core.tasks import forecast as fc
@@ -42,6 +40,7 @@ def run(epochs: int = 10) -> dict:
     with timer(seconds, "import_tensorflow"):
         tf = tensorflow()
         tf.constant(1.0) + 1.0  # initialise the runtime outside both timings
+    import keras  # after tensorflow(): TF's start-up log stays muted
 
     # plain model.fit, batch 32
     keras.utils.set_random_seed(config.seed)

@@ -50,10 +50,11 @@ def _compiled_chunk(spec_key: tuple):
     tf = tensorflow()
     _, regularizer, optimizer, use_dropout = spec_key
 
-    def step(params, m, v, t, xb, yb, wb, lr, reg_rate, keep, seed):
+    def step(flat, m, v, t, xb, yb, wb, lr, reg_rate, keep, seed, shapes):
         masks = None
         with tf.GradientTape() as tape:
-            tape.watch(params)
+            tape.watch(flat)
+            params = _unflatten(tf, flat, shapes)
             if use_dropout:
                 masks = []
                 for i in range(len(params) // 2 - 1):
@@ -62,40 +63,49 @@ def _compiled_chunk(spec_key: tuple):
                     masks.append(tf.cast(u < keep, tf.float32) / keep)
             data_loss, _ = _loss(tf, params, xb, yb, wb, spec_key, masks)
             loss = data_loss + _penalty(tf, params, regularizer, reg_rate)
-        grads = tape.gradient(loss, params)
+        g = tape.gradient(loss, flat)
         t = t + 1.0
+        # one flat vector: the optimizer is a handful of fused element-wise ops (less to compile)
         if optimizer == "sgd":
-            params = [p - lr * g for p, g in zip(params, grads)]
+            flat = flat - lr * g
         elif optimizer == "momentum":
-            m = [mlp.MOMENTUM * mi - lr * g for mi, g in zip(m, grads)]
-            params = [p + mi for p, mi in zip(params, m)]
+            m = mlp.MOMENTUM * m - lr * g
+            flat = flat + m
         elif optimizer == "rmsprop":
-            v = [mlp.RMS_RHO * vi + (1 - mlp.RMS_RHO) * g * g for vi, g in zip(v, grads)]
-            params = [p - lr * g / (tf.sqrt(vi) + mlp.EPSILON) for p, g, vi in zip(params, grads, v)]
+            v = mlp.RMS_RHO * v + (1 - mlp.RMS_RHO) * g * g
+            flat = flat - lr * g / (tf.sqrt(v) + mlp.EPSILON)
         else:
             b1, b2 = mlp.ADAM_BETA1, mlp.ADAM_BETA2
-            m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
-            v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(v, grads)]
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
             alpha = lr * tf.sqrt(1 - b2**t) / (1 - b1**t)
-            params = [p - alpha * mi / (tf.sqrt(vi) + mlp.EPSILON) for p, mi, vi in zip(params, m, v)]
-        return params, m, v, t
+            flat = flat - alpha * m / (tf.sqrt(v) + mlp.EPSILON)
+        return flat, m, v, t
 
-    @tf.function(jit_compile=True, autograph=False, reduce_retracing=True)
-    def chunk(params, m, v, t, x, y, schedule, n_steps, lr, reg_rate, keep, seed):
-        def body(s, params, m, v, t):
-            rows = schedule[s]
-            valid = rows >= 0
-            idx = tf.where(valid, rows, 0)
-            xb, yb = tf.gather(x, idx), tf.gather(y, idx)
-            params, m, v, t = step(params, m, v, t, xb, yb, tf.cast(valid, tf.float32),
-                                   lr, reg_rate, keep, seed)
-            return s + 1, params, m, v, t
+    def make(shapes: tuple):
+        @tf.function(jit_compile=True, autograph=False)
+        def chunk(flat, m, v, t, x, y, schedule, n_steps, lr, reg_rate, keep, seed):
+            def body(s, flat, m, v, t):
+                rows = schedule[s]
+                valid = rows >= 0
+                idx = tf.where(valid, rows, 0)
+                xb, yb = tf.gather(x, idx), tf.gather(y, idx)
+                flat, m, v, t = step(flat, m, v, t, xb, yb, tf.cast(valid, tf.float32),
+                                     lr, reg_rate, keep, seed, shapes)
+                return s + 1, flat, m, v, t
 
-        _, params, m, v, t = tf.while_loop(lambda s, *_: s < n_steps, body,
-                                           [tf.constant(0), params, m, v, t])
-        return params, m, v, t
+            _, flat, m, v, t = tf.while_loop(lambda s, *_: s < n_steps, body,
+                                             [tf.constant(0), flat, m, v, t])
+            return flat, m, v, t
 
-    return chunk
+        return chunk
+
+    return functools.lru_cache(maxsize=32)(make)
+
+
+def _unflatten(tf, flat, shapes: tuple):
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    return [tf.reshape(part, shape) for part, shape in zip(tf.split(flat, sizes), shapes)]
 
 
 class TFTrainer:
@@ -105,10 +115,11 @@ class TFTrainer:
                  lr: float, seed: int, chunk_steps: int):
         tf = tensorflow()
         self.tf, self.spec, self.chunk_steps = tf, spec, chunk_steps
-        self.fn = _compiled_chunk((spec.activation, spec.regularizer, spec.optimizer, spec.dropout > 0))
-        self.params = [tf.constant(p, tf.float32) for p in params]
-        self.m = [tf.zeros_like(p) for p in self.params]
-        self.v = [tf.zeros_like(p) for p in self.params]
+        self.shapes = tuple(tuple(int(d) for d in p.shape) for p in params)
+        self.fn = _compiled_chunk((spec.activation, spec.regularizer, spec.optimizer, spec.dropout > 0))(self.shapes)
+        self.flat = tf.constant(np.concatenate([p.ravel() for p in params]), tf.float32)
+        self.m = tf.zeros_like(self.flat)
+        self.v = tf.zeros_like(self.flat)
         self.t = tf.constant(0.0)
         self.x = tf.constant(x, tf.float32)
         self.y = tf.constant(y, tf.float32)
@@ -121,12 +132,14 @@ class TFTrainer:
         padded = np.full((self.chunk_steps, schedule.shape[1]), -1, np.int32)
         padded[:n] = schedule
         lr, reg_rate, keep, seed = self.scalars
-        self.params, self.m, self.v, self.t = self.fn(
-            self.params, self.m, self.v, self.t, self.x, self.y, self.tf.constant(padded),
+        self.flat, self.m, self.v, self.t = self.fn(
+            self.flat, self.m, self.v, self.t, self.x, self.y, self.tf.constant(padded),
             self.tf.constant(n, self.tf.int32), lr, reg_rate, keep, seed)
 
     def weights(self) -> list[np.ndarray]:
-        return [p.numpy() for p in self.params]
+        flat = self.flat.numpy()
+        sizes = np.cumsum([int(np.prod(s)) for s in self.shapes])[:-1]
+        return [part.reshape(shape) for part, shape in zip(np.split(flat, sizes), self.shapes)]
 
 
 def loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, spec: mlp.MLPSpec
