@@ -71,6 +71,7 @@ def test_playground_default_run_shows_boundary_and_metrics():
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["data"][0]["type"] == "heatmap" and len(spec["frames"]) >= 2
     assert at.query_params["epochs"] in ("40", ["40"])
+    assert any("epochs=40" in c.value for c in at.code)  # the share-this-link box
 
 
 def test_playground_controls_change_the_run():

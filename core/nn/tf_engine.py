@@ -100,7 +100,7 @@ def _compiled_chunk(spec_key: tuple):
 
         return chunk
 
-    return functools.lru_cache(maxsize=32)(make)
+    return functools.lru_cache(maxsize=8)(make)
 
 
 def _unflatten(tf, flat, shapes: tuple):

@@ -172,4 +172,14 @@ class Controls:
         wanted = config.to_strings(only_changed=True)
         if st.query_params.to_dict() != wanted:
             st.query_params.from_dict(wanted)
+        self._share_link(wanted)
         return config
+
+    @staticmethod
+    def _share_link(params: dict[str, str]) -> None:
+        """The address of exactly these settings, with a copy button (a teacher pastes it in chat)."""
+        from urllib.parse import urlencode
+
+        base = (st.context.url or "").split("?")[0]
+        with st.sidebar.expander("Share these settings", icon=":material/link:"):
+            st.code(base + ("?" + urlencode(params) if params else ""), language=None, wrap_lines=True)
