@@ -100,13 +100,7 @@ def _live(event: dict, history: list) -> None:
     st.plotly_chart(fig, key="fc:live")
 
 
-result = job_panel.run(fc, config, data, auto=False, live_view=_live) if data is not None else None
-if result is None:
-    result = job_panel.last_result(fc.NAME)
-    if result is not None:
-        st.caption("Showing the last finished run; press Train to run the current settings.")
-if result is None:
-    st.stop()
+result = job_panel.result_or_last(fc, config, data, auto=False, live_view=_live)
 
 m = result.metrics
 beat = (m["model"]["rmse"] or np.inf) < (m["naive"]["rmse"] or 0)

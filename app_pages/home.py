@@ -11,19 +11,21 @@ for you and for everyone else in the room. Every page's address holds its settin
 reproduces exactly what you see.
 """)
 
-col1, col2 = st.columns(2)
-with col1:
-    st.subheader(":material/scatter_plot: Decision boundaries")
-    st.write("A small network learns to separate two classes on moons, spirals, credit default and "
-             "fraud-like data. See the boundary form epoch by epoch, what each neuron detects, how "
-             "seeds disagree, and when the network is no better than logistic regression.")
-    st.page_link("app_pages/playground.py", label="Open the playground", icon=":material/arrow_forward:")
-with col2:
-    st.subheader(":material/show_chart: LSTM forecasting")
-    st.write("LSTM, GRU and CNN models on real S&P 500 / NASDAQ prices, always next to the random "
-             "walk, drift and mean baselines, with walk-forward evaluation, a Diebold-Mariano test and "
-             "the question every stock-prediction app avoids: did it beat 'tomorrow = today'?")
-    st.page_link("app_pages/forecasting.py", label="Open forecasting", icon=":material/arrow_forward:")
+LESSONS = [
+    ("app_pages/playground.py", ":material/scatter_plot: Decision boundaries", "Open the playground",
+     ("A small network learns to separate two classes on moons, spirals, credit default and fraud-like data. "
+     "See the boundary form epoch by epoch, what each neuron detects, how seeds disagree, and when the "
+     "network is no better than logistic regression.")),
+    ("app_pages/forecasting.py", ":material/show_chart: LSTM forecasting", "Open forecasting",
+     ("LSTM, GRU and CNN models on real S&P 500 / NASDAQ prices, always next to the random walk, drift and "
+     "mean baselines, with walk-forward evaluation, a Diebold-Mariano test and the question every "
+     "stock-prediction app avoids: did it beat 'tomorrow = today'?")),
+]
+for column, (page, title, link, text) in zip(st.columns(len(LESSONS)), LESSONS):
+    with column:
+        st.subheader(title)
+        st.write(text)
+        st.page_link(page, label=link, icon=":material/arrow_forward:")
 
 st.divider()
 st.markdown("""

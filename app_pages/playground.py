@@ -88,13 +88,7 @@ def _live(event: dict, history: list) -> None:
         st.plotly_chart(charts.live_boundary(sketch, event["snapshot"], event.get("epoch", 0)), key="pg:live")
 
 
-result = job_panel.run(pg, config, data, live_view=_live) if config is not None else None
-if result is None:
-    result = job_panel.last_result(pg.NAME)
-    if result is not None:
-        st.caption("Showing the last finished run while the current settings are not ready.")
-if result is None:
-    st.stop()
+result = job_panel.result_or_last(pg, config, data, live_view=_live)
 
 # ---- headline numbers --------------------------------------------------------------------------
 m = result.metrics

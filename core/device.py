@@ -94,10 +94,3 @@ def mixed_precision_policy() -> str:
     if os.environ.get("FINDL_MIXED_PRECISION", "1") == "0":
         return "float32"
     return "mixed_float16" if has_gpu() else "float32"
-
-
-def set_seed(seed: int) -> None:
-    import keras
-
-    tensorflow()
-    keras.utils.set_random_seed(int(seed))

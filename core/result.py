@@ -54,11 +54,3 @@ class Progress:
         if not self.latest:
             return 0.0
         return min(1.0, self.latest["step"] / max(1, self.latest["total"]))
-
-
-def ensure_finite(metrics: dict[str, Any], *names: str) -> None:
-    """Refuse to store a run whose headline numbers are NaN."""
-    for name in names:
-        value = metrics.get(name)
-        if value is not None and not math.isfinite(float(value)):
-            raise TrainingDiverged()

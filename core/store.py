@@ -174,11 +174,6 @@ class Store:
             entries = sum(1 for p in self.fs.ls(self.root, detail=False) if p.rstrip("/").split("/")[-1] != "locks")
         return {"location": self.location, "entries": entries, "bytes": size}
 
-    def clear(self) -> None:
-        for child in list(Path(self.root).iterdir()) if self.fs is None else []:
-            if child.name != "locks":
-                shutil.rmtree(child, ignore_errors=True)
-
 
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, np.generic):

@@ -79,6 +79,19 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     return None
 
 
+def result_or_last(task, config, data, **kwargs) -> Any:
+    """The page's result: this run's (trained or cached), else the last good one with a note that
+    it is older, else the script stops here (the panel already said why). ``config``/``data`` of
+    None mean the settings are not usable yet."""
+    result = run(task, config, data, **kwargs) if config is not None and data is not None else None
+    if result is None:
+        result = last_result(kwargs.get("slot") or task.NAME)
+        if result is None:
+            st.stop()
+        st.caption("Showing the last finished run; the current settings have no result yet.")
+    return result
+
+
 @st.fragment(run_every=1.0)
 def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> None:
     runner = jobs.runner()
