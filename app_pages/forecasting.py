@@ -146,8 +146,12 @@ tabs = st.tabs(["Forecast", "Series and split", "Per horizon", "Is it just laggi
                 "Toy backtest", "Training", "Downloads"])
 with tabs[0]:
     horizon = int(result.arrays["forecast"].shape[1])
-    step = st.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
-    st.plotly_chart(charts.forecast_figure(result, config, step=step), key="fc:forecast")
+    c1, c2 = st.columns(2)
+    window = c1.select_slider("Show", ["last 60 days", "last 120 days", "last 250 days", "whole test slice"],
+                              value="last 120 days", key="fc:window")
+    step = c2.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
+    last = None if window.startswith("whole") else int(window.split()[1])
+    st.plotly_chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
     interval = m.get("interval") or {}
     if interval:
         st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "

@@ -159,11 +159,12 @@ def seeds(result: Result, discretize: bool = False) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, column_widths=[0.7, 0.3],
                         subplot_titles=(f"Disagreement of {len(grids)} seeds (dark = seeds split)", "Test accuracy per seed"))
     fig.add_trace(go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=disagreement, zmin=0, zmax=1,
-                             colorscale="Greys", colorbar=dict(title="split", x=0.66)), 1, 1)
+                             colorscale="Greys", showscale=False, hoverinfo="skip"), 1, 1)
     for trace in _points(result, False):
         fig.add_trace(trace, 1, 1)
     acc = result.metrics["seed_test_accuracy"]
     fig.add_trace(go.Box(y=acc, boxpoints="all", name="test acc", marker_color=style.TEST, showlegend=False), 1, 2)
+    fig.update_yaxes(tickformat=".1%", row=1, col=2)
     fig.update_layout(**style.LAYOUT, height=460, legend=dict(orientation="h", y=-0.15))
     return fig
 
