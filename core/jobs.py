@@ -72,6 +72,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     done_event: threading.Event = field(default_factory=threading.Event)
+    watchers: set = field(default_factory=set)  # sessions waiting for this job
 
     @property
     def active(self) -> bool:
@@ -97,16 +98,21 @@ class JobRunner:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, task: ModuleType, config, data) -> Job:
-        """The job for this key: a finished stored result, the running/queued job, or a new one."""
+    def submit(self, task: ModuleType, config, data, watcher: str | None = None) -> Job:
+        """The job for this key: a finished stored result, the running/queued job, or a new one.
+        ``watcher`` (a session id) marks who waits for it; see ``release``."""
         key = key_for(task, config, data)
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and (job.active or job.state == DONE):
+                if watcher:
+                    job.watchers.add(watcher)
                 return job
         cached = self.store.get(key)
         with self._lock:
             job = Job(key, task, config, data, next(self._tickets))
+            if watcher:
+                job.watchers.add(watcher)
             self._jobs[key] = job
             if cached is not None:
                 job.state, job.result, job.finished = DONE, cached, time.time()
@@ -128,6 +134,20 @@ class JobRunner:
             if job.state != QUEUED:
                 return 0
             return 1 + self._queue.index(job) if job in self._queue else 0
+
+    def release(self, key: str, watcher: str) -> None:
+        """``watcher`` moved on to other settings: a queued job nobody waits for any more is
+        dropped, so a student trying ten values does not queue ten runs ahead of the class.
+        A running job finishes (its result is stored for whoever asks next)."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                return
+            job.watchers.discard(watcher)
+            if job.state == QUEUED and not job.watchers and job in self._queue:
+                self._queue.remove(job)
+                self._jobs.pop(key, None)
+                self._finish(job, CANCELLED, error="dropped: nobody waits for these settings any more")
 
     def cancel(self, job: Job) -> None:
         with self._lock:

@@ -102,3 +102,13 @@ def test_eight_concurrent_processes_train_once():
     assert sum(not o["cached"] for o in outs) == 1
     assert all(o["metrics"] == outs[0]["metrics"] for o in outs)
     assert len({o["key"] for o in outs}) == 1
+
+
+def test_prewarm_trains_presets_once():
+    first = findl("prewarm", "--task", "playground", "--preset", "xor-product", "--preset", "features-not-depth")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("trained") == 2
+    second = findl("prewarm", "--task", "playground", "--preset", "xor-product")
+    assert second.stdout.strip() == "playground/xor-product: cached"
+    bad = findl("prewarm", "--task", "playground", "--preset", "nope")
+    assert bad.returncode == 2 and "unknown preset" in bad.stderr

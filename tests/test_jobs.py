@@ -113,3 +113,23 @@ def test_nan_loss_is_divergence(tmp_path):
     task.train = train
     with pytest.raises(TrainingDiverged):
         jobs.run_sync(task, FakeConfig(), DATA, Store(str(tmp_path / "s")))
+
+
+def test_released_queued_job_is_dropped_unless_someone_else_waits(tmp_path):
+    gate = threading.Event()
+    task, calls = fake_task(gate)
+    runner = jobs.JobRunner(Store(str(tmp_path / "s")), workers=1)
+    running = runner.submit(task, FakeConfig(value=1), DATA, watcher="a")
+    lonely = runner.submit(task, FakeConfig(value=2), DATA, watcher="a")
+    shared = runner.submit(task, FakeConfig(value=3), DATA, watcher="a")
+    runner.submit(task, FakeConfig(value=3), DATA, watcher="b")
+    while running.state != jobs.RUNNING:
+        threading.Event().wait(0.01)
+    for job in (running, lonely, shared):
+        runner.release(job.key, "a")
+    assert lonely.state == jobs.CANCELLED            # nobody waits: dropped from the queue
+    assert shared.state == jobs.QUEUED               # session b still waits for it
+    assert running.state == jobs.RUNNING             # a running job is never dropped
+    gate.set()
+    assert shared.wait(10) and running.wait(10)
+    assert sorted(calls) == [1, 3]

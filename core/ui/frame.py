@@ -22,13 +22,21 @@ def _device_label() -> str:
     return device.describe()["label"]
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def _store_status(location: str) -> dict:
+    """Counting entries walks the store: at most every 15 s, not on every rerun of every student."""
+    from core import jobs
+
+    return jobs.runner().store.status()
+
+
 def sidebar_status() -> None:
     from core import jobs
 
     runner = jobs.runner()
     load = runner.snapshot()
     st.sidebar.caption(f"**Device:** {_device_label()}")
-    status = runner.store.status()
+    status = _store_status(runner.store.location)
     st.sidebar.caption(f"**Result store:** {status['entries']} runs · `{status['location']}`")
     if load["running"] or load["queued"]:
         st.sidebar.caption(f"**Training:** {load['running']} running, {load['queued']} queued")

@@ -21,6 +21,13 @@ def _state(slot: str) -> dict:
     return st.session_state.setdefault(f"jobpanel:{slot}", {"failed": {}, "last": None})
 
 
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
 def last_result(slot: str):
     """The slot's last good result (shown while the current settings are invalid or training)."""
     key = _state(slot)["last"]
@@ -57,10 +64,17 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     if failed and not pressed:
         st.error(failed)
         return None
+    session = f"{_session_id()}:{slot}"  # one watcher per panel: a page may show several
+    previous = state.get("watching")
+    if previous and previous != key:
+        runner.release(previous, session)
+    state["watching"] = key
     stale = job is None or job.state in (jobs.FAILED, jobs.CANCELLED)
     if stale and (auto or pressed):
-        job = runner.submit(task, config, data)
+        job = runner.submit(task, config, data, watcher=session)
         state["submitted"] = key
+    elif job is not None and job.active:
+        job.watchers.add(session)
     elif stale:
         hit = runner.store.get(key)  # a cached run shows without pressing anything
         if hit is not None:
