@@ -200,3 +200,15 @@ def test_forecasting_csv_errors_are_messages():
     at.session_state["fc:upload"] = b"when,what\nyesterday,1\n"
     at.run()
     assert at.error and not at.exception
+
+
+def test_forecasting_garbage_in_text_boxes_is_a_message():
+    at = _open("app_pages/forecasting.py", FC_TINY)
+    at.text_input(key="fc.start").input("yesterday")
+    at.run()
+    assert any("start must be a date" in e.value for e in at.error)
+    at.text_input(key="fc.start").input("2012-01-01")
+    at.text_input(key="fc.end").input("2010-01-01")
+    at.run()
+    assert any("start must be before end" in e.value for e in at.error)
+    assert not at.exception
