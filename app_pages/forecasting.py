@@ -173,8 +173,8 @@ with tabs[4]:
     else:
         st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
 with tabs[5]:
-    st.caption("A teaching toy: long when the forecast return is positive, flat otherwise, with a cost per position "
-               "change. No slippage, no financing, no risk management: not investment advice.")
+    st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
+               "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
     st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
     st.json(m.get("backtest", {}), expanded=False)
 with tabs[6]:
