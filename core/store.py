@@ -87,6 +87,10 @@ class Store:
             self.fs.rm(path, recursive=True)
 
     # ---- entries -------------------------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        """Cheap: the entry's marker file exists (``get`` still verifies it)."""
+        return self._exists(self._path(key, META))
+
     def get(self, key: str) -> Result | None:
         """The stored result, or None when absent. A corrupt entry is removed and None returned."""
         folder = self._path(key)

@@ -17,8 +17,9 @@ def _result():
 def test_round_trip(tmp_path):
     store = Store(str(tmp_path / "s"))
     key = make_key("t", 1, {"x": 1}, "data")
-    assert store.get(key) is None
+    assert store.get(key) is None and not store.has(key)
     store.put(key, _result())
+    assert store.has(key)
     got = store.get(key)
     assert got.cached and got.metrics == {"acc": 0.9} and got.info == {"note": "x"}
     np.testing.assert_array_equal(got.arrays["a"], np.arange(5.0))

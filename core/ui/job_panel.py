@@ -76,9 +76,8 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     elif job is not None and job.active:
         job.watchers.add(session)
     elif stale:
-        hit = runner.store.get(key)  # a cached run shows without pressing anything
-        if hit is not None:
-            job = runner.submit(task, config, data)
+        if runner.store.has(key):  # a stored run shows without pressing anything
+            job = runner.submit(task, config, data, watcher=session)
         else:
             st.info(f"Settings changed: press **{button_label}** to run them.")
             return None
