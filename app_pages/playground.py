@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import classification
 from core.charts import playground as charts
 from core.data import toy2d
 from core.errors import UserError
@@ -35,9 +36,12 @@ sb.caption(toy2d.DESCRIPTIONS[dataset])
 upload = None
 if dataset == "csv":
     upload = controls.upload("CSV with columns x1, x2, label", ["csv"], where=sb)
-controls.slider("n_samples", "Number of points", 20, 5000, step=10, where=sb)
-controls.slider("noise", "Noise", 0.0, 1.0, step=0.01, where=sb)
-controls.slider("test_ratio", "Test share", 0.1, 0.9, step=0.05, where=sb)
+controls.slider("n_samples", "Number of points", step=10, where=sb)
+controls.slider("noise", "Noise", step=0.01, where=sb)
+controls.slider("test_ratio", "Test share", step=0.05, where=sb)
+if dataset == "csv":
+    controls.select("split", "Test points", where=sb, horizontal=True,
+                    format_func=lambda s: {"auto": "auto", "random": "random", "time": "last rows (time order)"}[s])
 controls.number("data_seed", "Data seed", where=sb)
 sb.button("New data", on_click=_regenerate, help="Draw a new sample (next data seed).", icon=":material/casino:",
           width="stretch")
@@ -58,9 +62,9 @@ except UserError as exc:
 sb.header("Inputs")
 controls.multiselect("features", "Features fed to the network", format_func=lambda f: pg.FEATURES[f][0], where=sb)
 sb.header("Network")
-controls.int_list("hidden", "Hidden layers", max_items=6, item_lo=1, item_hi=64, where=sb)
+controls.int_list("hidden", "Hidden layers", where=sb)
 controls.select("activation", "Activation", where=sb)
-controls.slider("dropout", "Dropout", 0.0, 0.9, step=0.05, where=sb)
+controls.slider("dropout", "Dropout", step=0.05, where=sb)
 reg = controls.select("regularizer", "Regularization", where=sb, horizontal=True)
 controls.log_slider("reg_rate", "Regularization rate", [0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0], where=sb)
 sb.header("Training")
@@ -68,10 +72,11 @@ controls.select("optimizer", "Optimizer", where=sb, horizontal=True)
 controls.log_slider("learning_rate", "Learning rate",
                     [1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], where=sb)
 n_train = pg.train_size(len(data.y), st.session_state["pg.test_ratio"]) if data is not None else 2
-batch = controls.slider("batch_size", "Batch size", 1, max(2, n_train), where=sb)
-sb.caption("full batch" if batch >= n_train else f"{-(-n_train // max(batch, 1))} steps per epoch")
-controls.number("epochs", "Epochs", 1, 2000, step=50, where=sb)
-controls.slider("seeds", "Seeds at once", 1, 8, where=sb)
+batch = controls.number("batch_size", "Batch size", step=1, where=sb)
+sb.caption(f"full batch ({n_train} training points)" if batch >= n_train
+           else f"{-(-n_train // max(batch, 1))} steps per epoch over {n_train} training points")
+controls.number("epochs", "Epochs", step=50, where=sb)
+controls.slider("seeds", "Seeds at once", where=sb)
 controls.number("seed", "Seed", where=sb)
 controls.select("engine", "Engine", where=sb, horizontal=True,
                 format_func=lambda e: {"tensorflow": "TensorFlow", "numpy": "NumPy from scratch"}[e])
@@ -89,27 +94,43 @@ def _live(event: dict, history: list) -> None:
 
 
 result = job_panel.result_or_last(pg, config, data, live_view=_live)
+controls.lesson(result)
 
-# ---- headline numbers --------------------------------------------------------------------------
+# ---- headline numbers: the network next to its baselines, differences with their sampling error ------
 m = result.metrics
-base = m["baselines"]
+base, cmp = m["baselines"], m["comparisons"]
+inputs = ", ".join(result.info["feature_labels"])
+
+
+def _delta(name: str) -> dict:
+    """Green only for a real improvement, red for a real loss, grey within sampling error."""
+    c = cmp[name]
+    return dict(delta=f"{c['difference'] * 100:+.1f} pts vs {'majority' if name == 'majority' else 'logistic'}",
+                delta_color={"better": "normal", "worse": "normal", "tie": "off"}[c["verdict"]])
+
+
 cols = st.columns(6)
 cols[0].metric("Train accuracy", f"{m['train_accuracy']:.1%}")
-cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}",
-               f"{m['test_accuracy'] - base['logistic']['test_accuracy']:+.1%} vs logistic")
+cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}", **_delta("logistic"))
 cols[2].metric("Test AUC", "n/a" if m["test_auc"] is None else f"{m['test_auc']:.3f}")
 cols[3].metric("Test F1", f"{m['test_f1']:.3f}")
-cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}")
+cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}", **_delta("majority"))
 cols[5].metric("Training time", "cached" if result.cached else f"{result.seconds:.2f} s")
-gap = m["test_accuracy"] - base["logistic"]["test_accuracy"]
-if gap <= 0.005:
-    st.warning(f"The network is no better than logistic regression on x1, x2 here "
-               f"({m['test_accuracy']:.1%} vs {base['logistic']['test_accuracy']:.1%} test accuracy).")
+sentences = [classification.comparison_sentence("always predicting the majority class", cmp["majority"]),
+             classification.comparison_sentence(f"logistic regression on the same inputs ({inputs})", cmp["logistic"])]
+(st.success if all(cmp[n]["verdict"] == "better" for n in ("majority", "logistic")) else st.warning)(
+    f"On {m['n_test']} test points the network is " + "; ".join(sentences) + ".")
+if "logistic_x1x2" in base:
+    st.caption(f"Logistic regression on the raw x1, x2 scores {base['logistic_x1x2']['test_accuracy']:.1%}: "
+               f"the difference to {base['logistic']['test_accuracy']:.1%} is what the features {inputs} buy.")
+if m.get("split") == "time":
+    st.caption(f"Chronological split: trained on the first {m['n_train']} rows, tested on the last {m['n_test']}.")
 if m["train_accuracy"] - m["test_accuracy"] > 0.08:
     st.warning(f"Overfitting: train accuracy is {m['train_accuracy'] - m['test_accuracy']:.0%} above test accuracy.")
-if config is not None and config.dataset == "fraud":
+if result.info.get("dataset") == "fraud":
     st.info(f"Only {np.mean(result.arrays['y_test']):.1%} of test points are fraud: always saying 'legit' scores "
-            f"{base['majority']['test_accuracy']:.1%} accuracy. Judge the model by AUC, recall and F1.")
+            f"{base['majority']['test_accuracy']:.1%} accuracy. The network catches {m['test_recall']:.0%} of the "
+            f"frauds (recall) at the 0.5 threshold; F1 {m['test_f1']:.2f}, AUC {m['test_auc']:.2f}.")
 
 tabs = st.tabs(["Boundary", "Training curves", "Neurons", "Network", "Seeds", "Compare", "Capacity sweep",
                 "Costs & threshold", "Export", "From scratch"])
@@ -166,33 +187,37 @@ with tabs[6]:
     if st.button("Run the capacity sweep", key="pg:sweep_go"):
         st.session_state["pg:sweep"] = True
     if st.session_state.get("pg:sweep"):
-        sweep_results = []
-        for i, cfg in enumerate(pg.sweep_configs()):
-            st.caption(f"hidden = {cfg.hidden[0]}")
-            sweep_results.append(job_panel.run(pg, cfg, pg.load_data(cfg), slot=f"pg-sweep-{i}"))
+        seed = config.data_seed if config is not None else 0
+        sweep = pg.sweep_configs(seed)
+        sweep_results = [job_panel.run(pg, cfg, pg.load_data(cfg), slot=f"pg-sweep-{i}") for i, cfg in enumerate(sweep)]
         if all(r is not None for r in sweep_results):
-            titles = [f"{c.hidden[0]} neuron(s): test {r.metrics['test_accuracy']:.0%}, train {r.metrics['train_accuracy']:.0%}"
-                      for c, r in zip(pg.sweep_configs(), sweep_results)]
-            st.plotly_chart(charts.sweep(sweep_results, titles), key="pg:sweep_fig")
+            sizes = [c.hidden[0] for c in sweep]
+            st.plotly_chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")
+            st.dataframe(pd.DataFrame([{"neurons": n, "train accuracy": f"{r.metrics['train_accuracy']:.1%}",
+                                        "test accuracy": f"{r.metrics['test_accuracy']:.1%}",
+                                        "train loss": round(r.metrics["train_loss"], 3),
+                                        "test loss": round(r.metrics["test_loss"], 3)}
+                                       for n, r in zip(sizes, sweep_results)]).set_index("neurons"), width="stretch")
+            st.caption(f"Data seed {seed} (the sidebar's): press 'New data' and run it again to see that the pattern "
+                       "holds on other samples.")
 
 with tabs[7]:
     names = result.info["class_names"]
+    words = toy2d.cost_words(result.info.get("dataset", ""), names)
     c1, c2 = st.columns(2)
-    missed = c1.number_input(f"Cost of a missed '{names[1]}' (predicted {names[0]})", 0.0, 1e9, 5000.0, step=500.0,
-                             key="pg:cost_missed")
-    refused = c2.number_input(f"Cost of a wrongly flagged '{names[0]}'", 0.0, 1e9, 1000.0, step=100.0,
-                              key="pg:cost_refused")
+    missed = c1.number_input(f"Cost of {words['missed']}", 0.0, 1e9, 5000.0, step=500.0, key="pg:cost_missed")
+    refused = c2.number_input(f"Cost of {words['false_flag']}", 0.0, 1e9, 1000.0, step=100.0, key="pg:cost_refused")
     analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
-    st.plotly_chart(charts.cost_curve(analysis), key="pg:cost")
+    st.plotly_chart(charts.cost_curve(analysis, words), key="pg:cost")
     st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "
-             f"**{analysis['best_cost']:,.0f}** per case, against **{analysis['cost_at_half']:,.0f}** at the default 0.5. "
-             f"For well calibrated probabilities theory puts it at cost_flag / (cost_flag + cost_missed) = "
-             f"{analysis['bayes_threshold']:.2f}.")
+             f"**{analysis['best_cost']:,.0f}** per {words['case']}, against **{analysis['cost_at_half']:,.0f}** at the "
+             f"default 0.5. For well calibrated probabilities theory puts it at cost of {words['false_flag']} / "
+             f"(that + cost of {words['missed']}) = {analysis['bayes_threshold']:.2f}.")
     st.caption("Chosen on the test points for teaching; in practice pick the threshold on validation data.")
 
 with tabs[8]:
     if config is not None:
-        st.code(pg.keras_code(config), language="python")
+        st.code(pg.keras_code(config, chronological=m.get("split") == "time"), language="python")
         if data is not None:
             frame_csv = pd.DataFrame({"x1": data.x[:, 0], "x2": data.x[:, 1], "label": data.y.astype(int)})
             st.download_button("Download data (CSV)", frame_csv.to_csv(index=False), "playground_data.csv", "text/csv")

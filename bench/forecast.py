@@ -1,5 +1,5 @@
 """Forecast speed: the project's default training vs plain ``model.fit`` (batch 32) on the
-reference run of DESIGN §6: S&P 500 log returns (bundled, offline), lookback 60, one LSTM(64) +
+reference run in docs/DESIGN.md: S&P 500 log returns (bundled, offline), lookback 60, one LSTM(64) +
 Dense, 10 epochs. Target on a 2-core CPU: the project's training >= 4x faster than the plain fit
 at equal or better validation loss (the loss of the model each procedure hands back: the last
 epoch's weights for plain fit, the restored best weights for the project).

@@ -1,4 +1,4 @@
-"""Resident memory over many trainings in one process (DESIGN §4: Keras/TF can grow over many
+"""Resident memory over many trainings in one process (Keras/TF can grow over many
 models). Run: ``python -m bench.memory [--runs 30]``; prints RSS after each batch of runs."""
 
 from __future__ import annotations

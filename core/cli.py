@@ -1,4 +1,4 @@
-"""``findl``: info, presets, train, prewarm, bench (DESIGN §5).
+"""``findl``: info, presets, train, prewarm, bench (README, "Command line").
 
 Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error.
 A cache hit never imports TensorFlow.

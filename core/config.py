@@ -71,10 +71,6 @@ class TaskConfig:
     def meta(cls, name: str) -> Mapping[str, Any]:
         return {f.name: f.metadata for f in fields(cls)}[name]
 
-    @classmethod
-    def default(cls) -> TaskConfig:
-        return cls()
-
     # ---- parsing from text (links, CLI) -----------------------------------------------------
     @classmethod
     def parse_value(cls, name: str, text: str) -> Any:
@@ -94,28 +90,57 @@ class TaskConfig:
     @classmethod
     def from_query(cls, params: Mapping[str, Any], base: TaskConfig | None = None
                    ) -> tuple[TaskConfig, list[str]]:
-        """Lenient: a bad value in a shared link falls back to its default, with a warning."""
+        """Lenient: a bad value in a shared link falls back to its default, with a warning, and
+        the link's other values are kept. When values are fine alone but not together (a batch
+        larger than the data), as few as possible are dropped: one if dropping one is enough,
+        else each value is kept in the link's order while it fits with those kept before it."""
         base = base or cls()
-        values = base.to_values()
         warnings: list[str] = []
         keys = set(cls.field_names())
+        parsed: dict[str, Any] = {}
         for name, text in params.items():
             if name not in keys:
                 continue  # other pages' keys and UI-only keys live in the same URL
             if isinstance(text, list):
                 text = text[-1] if text else ""
             try:
-                candidate = dict(values, **{name: cls.parse_value(name, text)})
-                f = next(f for f in fields(cls) if f.name == name)
-                _check_value(name, candidate[name], cls.field_types()[name], f.metadata)
-                values = candidate
+                value = cls.parse_value(name, text)
+                _check_value(name, value, cls.field_types()[name], cls.meta(name))
+                parsed[name] = value
             except ConfigError as exc:
-                warnings.append(f"ignored link value {name}={text!r}: {exc}; using {values[name]!r}")
-        try:
-            return cls(**values), warnings
-        except ConfigError as exc:
-            warnings.append(f"the link's settings do not fit together ({exc}); using the defaults")
-            return base, warnings
+                warnings.append(f"ignored link value {name}={text!r}: {exc}; using {getattr(base, name)!r}")
+
+        def build(values: dict[str, Any]) -> TaskConfig | None:
+            try:
+                return cls(**dict(base.to_values(), **values))
+            except ConfigError:
+                return None
+
+        config = build(parsed)
+        if config is not None:
+            return config, warnings
+        names = list(parsed)
+        for name in reversed(names):  # the smallest change: drop a single value
+            config = build({k: v for k, v in parsed.items() if k != name})
+            if config is not None:
+                dropped = [name]
+                break
+        else:
+            kept: dict[str, Any] = {}
+            for name in names:
+                if build(dict(kept, **{name: parsed[name]})) is not None:
+                    kept[name] = parsed[name]
+            config = build(kept) or base
+            dropped = [n for n in names if n not in kept]
+        for name in dropped:
+            reason = ""
+            try:
+                cls(**dict(config.to_values(), **{name: parsed[name]}))
+            except ConfigError as exc:
+                reason = f": {exc}"
+            warnings.append(f"ignored link value {name}={format_value(parsed[name])!r}, it does not fit with the "
+                            f"link's other settings{reason}; using {getattr(config, name)!r}")
+        return config, warnings
 
     # ---- output -----------------------------------------------------------------------------
     def to_values(self) -> dict[str, Any]:

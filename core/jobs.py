@@ -41,8 +41,9 @@ def execute(task: ModuleType, config, data, store: Store, progress: Progress | N
         start = time.perf_counter()
         result = task.train(config, data, progress)
         result.seconds = time.perf_counter() - start
+        result.config = config.to_dict()
         try:
-            stored = store.put(key, result, {"task": task.NAME, "config": config.to_dict()})
+            stored = store.put(key, result, {"task": task.NAME})
         finally:
             if result.model_path and os.path.exists(result.model_path):
                 os.remove(result.model_path)  # the store has its own copy now

@@ -15,7 +15,8 @@ from core.errors import Cancelled, TrainingDiverged
 
 @dataclass
 class Result:
-    """metrics/info are JSON; arrays are numeric NumPy arrays; model_path is a ``.keras`` file."""
+    """metrics/info are JSON; arrays are numeric NumPy arrays; model_path is a ``.keras`` file;
+    config is the run's settings (``Config.to_dict()``), so a page can tell which run it shows."""
 
     metrics: dict[str, Any]
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
@@ -23,6 +24,7 @@ class Result:
     model_path: str | None = None
     seconds: float = 0.0
     cached: bool = False
+    config: dict[str, Any] | None = None
 
 
 class Progress:

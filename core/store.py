@@ -113,7 +113,8 @@ class Store:
             if MODEL in files:
                 model_path = self._path(key, MODEL) if self.fs is None else self._local_copy(files[MODEL])
             return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}),
-                          model_path=model_path, seconds=meta.get("seconds", 0.0), cached=True)
+                          model_path=model_path, seconds=meta.get("seconds", 0.0), cached=True,
+                          config=meta.get("config"))
         except Exception:  # corrupt or half-written: discard, the caller trains again
             self._remove_tree(folder)
             return None
@@ -132,7 +133,7 @@ class Store:
         if result.model_path:
             payload[MODEL] = Path(result.model_path).read_bytes()
         meta = {"metrics": result.metrics, "info": result.info, "seconds": result.seconds,
-                "created": time.time(), "files": {n: _sha(d) for n, d in payload.items()},
+                "config": result.config, "created": time.time(), "files": {n: _sha(d) for n, d in payload.items()},
                 **(extra_meta or {})}
         meta_bytes = json.dumps(meta, default=_json_default).encode()
         if self.fs is None:

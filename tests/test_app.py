@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.tasks import get_task, task_names
+from core.tasks import playground as pg
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
@@ -88,15 +91,55 @@ def test_playground_controls_change_the_run():
     assert xs and min(xs) < -0.8  # xor points cover [-1, 1]
 
 
-def test_playground_preset_applies_and_explains():
-    at = _open("app_pages/playground.py")
+def _lesson(at: AppTest) -> str:
+    return " ".join(i.value for i in at.info if "Lesson:" in i.value)
+
+
+def test_playground_preset_applies_and_explains_only_its_own_result():
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
     at.selectbox(key="pg:preset").set_value("features-not-depth")
     at.run()
     assert at.selectbox(key="pg.dataset").value == "circles"
     assert at.slider(key="pg.hidden.n").value == 0
-    assert any("no hidden layer solves them" in i.value for i in at.info)
-    at = _until(at, lambda a: _charts(a) >= 2)
+    # the previous (moons) run may still be on screen: its lesson box must not be the preset's
+    if not any("features-not-depth" in i.value for i in at.info):
+        assert any("Not your current settings" in w.value for w in at.warning) or _charts(at) == 0
+    at = _until(at, lambda a: "no hidden layer solves them" in _lesson(a))
     assert not at.exception
+    at.slider(key="pg.noise").set_value(0.3)  # now the settings are not the preset's any more
+    at.run()
+    assert "no hidden layer solves them" not in _lesson(at)
+    assert any("differ from the lesson 'features-not-depth'" in c.value for c in at.caption)
+
+
+def test_playground_shows_an_older_run_under_a_banner_naming_its_settings():
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
+    for key, value in (("pg.optimizer", "sgd"), ("pg.activation", "relu")):
+        (at.radio if key == "pg.optimizer" else at.selectbox)(key=key).set_value(value)
+    at.number_input(key="pg.epochs").set_value(60)
+    at.select_slider(key="pg.learning_rate").set_value(10.0)
+    at.slider(key="pg.hidden.n").set_value(3)
+    at.run()
+    for i in range(3):
+        at.number_input(key=f"pg.hidden.{i}").set_value(64)
+    at.run()
+    at = _until(at, lambda a: any("diverged" in e.value for e in a.error))
+    banner = " ".join(w.value for w in at.warning)
+    assert "Not your current settings" in banner
+    assert "optimizer=adam" in banner and "learning_rate=0.03" in banner and "hidden=8,8" in banner
+    assert any("opacity" in h.proto.body for h in at.get("html"))  # the older charts are dimmed
+    assert not at.exception
+
+
+def test_playground_link_values_within_the_config_limits_are_kept():
+    """The page used to clamp hidden=100 to 64 although the Config (and the CLI) allow 512."""
+    at = _until(_open("app_pages/playground.py", {"hidden": "100,3", "epochs": "10", "batch_size": "300"}),
+                lambda a: _charts(a) >= 3)
+    assert at.number_input(key="pg.hidden.0").value == 100
+    assert at.number_input(key="pg.hidden.0").max == pg.Config.meta("hidden")["item_max"]
+    assert at.query_params["hidden"] in ("100,3", ["100,3"])
+    assert at.number_input(key="pg.batch_size").value == 300
+    assert not at.warning or all("ignored" not in w.value for w in at.warning)
 
 
 def test_playground_bad_link_values_warn_and_fall_back():
@@ -116,7 +159,7 @@ def test_playground_csv_upload_errors_and_success():
     assert not at.exception
     rows = "".join(f"{i / 10},{(i * 7 % 13) / 10},{int(i % 13 > 6)}\n" for i in range(80))
     at.session_state["pg:upload"] = ("x1,x2,label\n" + rows).encode()
-    at.slider(key="pg.batch_size").set_value(16)
+    at.number_input(key="pg.batch_size").set_value(16)
     at.run()
     at = _until(at, lambda a: _charts(a) >= 2)
     assert not at.exception
@@ -130,14 +173,23 @@ def test_playground_divergence_is_a_message_not_a_crash():
     assert any(b.label == "Train again" for b in at.button)
 
 
-@pytest.mark.parametrize("tab_text", ["Capacity sweep"])
-def test_playground_capacity_sweep_runs_three_networks(tab_text):
+def test_playground_capacity_sweep_runs_three_networks_with_test_loss():
     at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
     at.button(key="pg:sweep_go").click()
     at.run()
-    at = _until(at, lambda a: any(json.loads(c.proto.spec)["layout"].get("annotations") and
-                                  len(json.loads(c.proto.spec)["layout"]["annotations"]) == 3
-                                  for c in a.get("plotly_chart")), timeout=300)
+
+    def sweep_titles(a):
+        for c in a.get("plotly_chart"):
+            notes = json.loads(c.proto.spec)["layout"].get("annotations") or []
+            if len(notes) == 3:
+                return [n["text"] for n in notes]
+        return None
+
+    at = _until(at, sweep_titles, timeout=300)
+    titles = sweep_titles(at)
+    assert [t.split(":")[0] for t in titles] == ["1 neuron", "3 neurons", "500 neurons"]
+    assert all("test loss" in t for t in titles)
+    assert not any(c.value.startswith("hidden =") for c in at.caption)  # no stray captions over the grid
     assert not at.exception
 
 
@@ -212,3 +264,39 @@ def test_forecasting_garbage_in_text_boxes_is_a_message():
     at.run()
     assert any("start must be before end" in e.value for e in at.error)
     assert not at.exception
+
+
+PAGES = {"playground": "app_pages/playground.py", "forecast": "app_pages/forecasting.py"}
+QUICK_EPOCHS = {"playground": 20, "forecast": 2}
+
+
+@pytest.mark.parametrize("task_name,preset", [(t, p) for t in task_names() for p in get_task(t).PRESETS])
+def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset):
+    """Each lesson preset, epochs cut down, through its page: no exception, no error, a result."""
+    task = get_task(task_name)
+    config = task.Config(**task.PRESETS[preset].settings)
+    config = config.replace(epochs=min(config.epochs, QUICK_EPOCHS[task_name]))
+    at = _open(PAGES[task_name], config.to_strings(only_changed=True))
+    assert not at.exception and not at.error
+    assert not any("link" in w.value for w in at.warning), [w.value for w in at.warning]
+    train = [b for b in at.button if b.label == "Train"]
+    if train:
+        train[0].click()
+        at.run()
+    at = _until(at, lambda a: _charts(a) >= 3 or bool(a.error), timeout=240)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(m.label.startswith("Test accuracy") or m.label == "Model RMSE" for m in at.metric)
+
+
+def test_share_link_uses_the_host_the_browser_asked_for_or_the_public_url():
+    from core.ui.controls import share_url
+
+    params = {"hidden": "4", "epochs": "50"}
+    assert share_url(params, "http://127.0.0.1:8501/playground", {"Host": "10.0.0.7:8501"}) == \
+        "http://10.0.0.7:8501/playground?hidden=4&epochs=50"
+    assert share_url({}, "http://127.0.0.1:8501/forecasting",
+                     {"Host": "127.0.0.1:8501", "X-Forwarded-Host": "lab.school.edu", "X-Forwarded-Proto": "https"}
+                     ) == "https://lab.school.edu/forecasting"
+    assert share_url(params, "http://localhost:8501/findl/playground", {"Host": "localhost:8501"},
+                     public_url="http://teacher-pc:8501/findl/", base_url_path="findl") == \
+        "http://teacher-pc:8501/findl/playground?hidden=4&epochs=50"

@@ -49,10 +49,20 @@ def test_from_query_falls_back_per_field_with_warnings():
     assert len(warnings) == 2 and all("ignored link value" in w for w in warnings)
 
 
-def test_from_query_inconsistent_settings_fall_back_to_defaults():
-    c, warnings = pg.Config.from_query({"n_samples": "20", "batch_size": "500"})
-    assert c == pg.Config() or c.batch_size <= 20
-    assert warnings
+def test_from_query_drops_only_the_value_that_does_not_fit():
+    # batch 500 is fine alone but larger than the 70 training points of n_samples=100
+    c, warnings = pg.Config.from_query({"n_samples": "100", "batch_size": "500", "epochs": "50", "hidden": "100,3"})
+    assert (c.n_samples, c.epochs, c.hidden, c.batch_size) == (100, 50, (100, 3), pg.Config().batch_size)
+    assert len(warnings) == 1 and "batch_size='500'" in warnings[0] and "does not fit" in warnings[0]
+    assert "70 training points" in warnings[0]
+
+
+def test_from_query_keeps_what_fits_when_no_single_value_is_to_blame():
+    # n_samples=20 conflicts with the default batch (32 > 14 training points), batch 500 with n=500
+    c, warnings = pg.Config.from_query({"n_samples": "20", "batch_size": "500", "noise": "0.4"})
+    assert c == pg.Config(noise=0.4)
+    assert len(warnings) == 2
+    assert "n_samples='20'" in warnings[0] and "batch_size='500'" in warnings[1]
 
 
 def test_round_trip_through_strings():

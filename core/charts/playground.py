@@ -169,24 +169,32 @@ def seeds(result: Result, discretize: bool = False) -> go.Figure:
     return fig
 
 
-def cost_curve(analysis: dict, currency: str = "$") -> go.Figure:
+def cost_curve(analysis: dict, words: dict[str, str], currency: str = "$") -> go.Figure:
+    """``words`` from ``toy2d.cost_words``: applicants and defaults for credit, points elsewhere."""
     fig = go.Figure(go.Scatter(x=analysis["thresholds"], y=analysis["cost"], name="expected cost",
                                line=dict(color=style.MODEL)))
     fig.add_vline(x=analysis["best_threshold"], line=dict(color=style.TEST, dash="dash"),
                   annotation_text=f"best {analysis['best_threshold']:.2f}")
     fig.add_vline(x=0.5, line=dict(color=style.BASELINE_MUTED, dash="dot"), annotation_text="0.5",
                   annotation_position="bottom right")
-    fig.update_layout(**style.LAYOUT, height=340, title="Expected cost per applicant vs refusal threshold",
-                      xaxis_title="refuse when P(default) ≥ threshold", yaxis_title=f"cost per applicant ({currency})")
+    fig.update_layout(**style.LAYOUT, height=340, title=f"Expected cost per {words['case']} vs threshold",
+                      xaxis_title=f"{words['flag']} when P({words['positive']}) ≥ threshold",
+                      yaxis_title=f"cost per {words['case']} ({currency})")
     return fig
 
 
-def sweep(results: list[Result], titles: list[str]) -> go.Figure:
+def sweep(results: list[Result], sizes: list[int]) -> go.Figure:
+    """The capacity sweep: one boundary per network size, titled with train and test accuracy and
+    test loss (overfitting shows as a gap and a rising test loss, not only in the picture)."""
+    titles = [f"{n} neuron{'s' if n > 1 else ''}: train {r.metrics['train_accuracy']:.0%} · "
+              f"test {r.metrics['test_accuracy']:.0%} · test loss {r.metrics['test_loss']:.2f}"
+              for n, r in zip(sizes, results)]
     fig = make_subplots(rows=1, cols=len(results), subplot_titles=titles, horizontal_spacing=0.04)
     for i, result in enumerate(results, 1):
         fig.add_trace(_heat(result, result.arrays["snapshots"][-1], False, showscale=False), 1, i)
         for trace in _points(result, True):
             trace.showlegend = i == 1
             fig.add_trace(trace, 1, i)
-    fig.update_layout(**style.LAYOUT, height=420, legend=dict(orientation="h", y=-0.12))
+    fig.update_annotations(font_size=13)
+    fig.update_layout(**style.LAYOUT, height=440, legend=dict(orientation="h", y=-0.12))
     return fig

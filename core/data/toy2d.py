@@ -27,8 +27,25 @@ DESCRIPTIONS = {
              "Accuracy is misleading here: look at AUC and F1. 1 = fraud.",
     "csv": "Your file: columns x1, x2, label (two classes).",
 }
+VERSIONS = {"fraud": "v2"}  # bump when a generator changes, so stored results are not reused
 AXES = {"credit": ("income (k$)", "debt-to-income (%)"),
         "fraud": ("log10 amount ($)", "log10 distance from home (km)")}
+
+
+COST_WORDS = {  # how the cost view speaks of a case, a flag and the two mistakes
+    "credit": dict(case="applicant", flag="refuse", positive="default", missed="a missed default",
+                   false_flag="a refused good client"),
+    "fraud": dict(case="payment", flag="block", positive="fraud", missed="a missed fraud",
+                  false_flag="a blocked legitimate payment"),
+}
+
+
+def cost_words(dataset: str, class_names: tuple[str, str] | list[str]) -> dict[str, str]:
+    """Words for the cost view: the finance sets speak of applicants and payments, others of points."""
+    negative, positive = class_names
+    return COST_WORDS.get(dataset, dict(case="point", flag="flag", positive=str(positive),
+                                        missed=f"a missed '{positive}' (predicted '{negative}')",
+                                        false_flag=f"a wrongly flagged '{negative}'"))
 
 
 @dataclass
@@ -40,6 +57,7 @@ class Points:
     axis_labels: tuple[str, str] = ("x1", "x2")
     class_names: tuple[str, str] = ("class 0", "class 1")
     notes: list[str] = field(default_factory=list)
+    ordered: bool = False  # rows are in time order (a CSV with a date column, sorted by it)
 
 
 def generate(name: str, n: int, noise: float, seed: int) -> Points:
@@ -49,7 +67,7 @@ def generate(name: str, n: int, noise: float, seed: int) -> Points:
     x, y = _GENERATORS[name](n, noise, rng)
     classes = {"credit": ("repaid", "default"), "fraud": ("legit", "fraud")}.get(name, ("class 0", "class 1"))
     return Points(x.astype(np.float32), y.astype(np.float32), name,
-                  f"generated:{name}:v1:{n}:{noise!r}:{seed}", AXES.get(name, ("x1", "x2")), classes)
+                  f"generated:{name}:{VERSIONS.get(name, 'v1')}:{n}:{noise!r}:{seed}", AXES.get(name, ("x1", "x2")), classes)
 
 
 def _moons(n, noise, rng):
@@ -105,13 +123,15 @@ def _credit(n, noise, rng):
 
 
 def _fraud(n, noise, rng):
+    """~3 % fraud in two schemes that overlap the legitimate cloud, as real fraud does: a model
+    can rank most of it above legitimate payments (AUC) yet catch few at the 0.5 threshold."""
     n_fraud = max(4, round(n * 0.03))
     n_legit = n - n_fraud
-    legit = np.c_[rng.normal(1.6, 0.45, n_legit), rng.normal(0.8, 0.4, n_legit)]
+    legit = np.c_[rng.normal(1.6, 0.45, n_legit), rng.normal(0.8, 0.45, n_legit)]
     half = n_fraud // 2
-    # two schemes: large purchases far from home, and card testing (tiny amounts, far away)
-    big = np.c_[rng.normal(2.9, 0.3, half), rng.normal(2.2, 0.35, half)]
-    test = np.c_[rng.normal(0.2, 0.25, n_fraud - half), rng.normal(2.0, 0.4, n_fraud - half)]
+    # large purchases somewhat far from home, and card testing (small amounts, farther away)
+    big = np.c_[rng.normal(2.3, 0.45, half), rng.normal(1.4, 0.5, half)]
+    test = np.c_[rng.normal(0.8, 0.4, n_fraud - half), rng.normal(1.4, 0.5, n_fraud - half)]
     x = np.r_[legit, big, test] + rng.normal(0, noise * 0.5, (n, 2))
     return x, np.r_[np.zeros(n_legit), np.ones(n_fraud)]
 
@@ -147,5 +167,33 @@ def load_csv(source: csvio.Source) -> Points:
     if min(y.sum(), len(y) - y.sum()) < 2:
         raise DataError("each class needs at least 2 rows so that train and test both see it")
     x = np.c_[x1.to_numpy(), x2.to_numpy()].astype(np.float32)
+    order = _time_order(frame)
+    if order is not None:
+        x, y = x[order], y[order]
+        notes.append(f"rows sorted by '{csvio.find_column(frame, *DATE_COLUMNS)}': the default split "
+                     "(auto) tests on the last rows, so the network never trains on the future")
     negative = classes[0] if positive != classes[0] else classes[1]
-    return Points(x, y, "csv", f"csv:{digest}", ("x1", "x2"), (negative, positive), notes)
+    return Points(x, y, "csv", f"csv:{digest}", ("x1", "x2"), (negative, positive), notes, ordered=order is not None)
+
+
+DATE_COLUMNS = ("date", "datetime", "timestamp", "time")
+
+
+def _time_order(frame) -> np.ndarray | None:
+    """Row order by the file's date column, or None without one. Numbers (YYYYMMDD, epoch
+    seconds) order as they are; text must parse as dates."""
+    import pandas as pd
+
+    column = csvio.find_column(frame, *DATE_COLUMNS)
+    if column is None:
+        return None
+    values = frame[column]
+    if not pd.api.types.is_numeric_dtype(values):
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        if parsed.isna().any():
+            bad = values[parsed.isna()].iloc[0]
+            raise DataError(f"column '{column}' should hold dates (e.g. 2020-01-31); cannot read {bad!r}")
+        values = parsed
+    if values.isna().any():
+        raise DataError(f"column '{column}' has empty cells; every row needs a date")
+    return np.argsort(values.to_numpy(), kind="stable")

@@ -1,6 +1,10 @@
 """Decision-boundary playground: a small network on a 2-D dataset, trained by the NumPy or the
 TensorFlow engine, with boundary snapshots every few epochs, several seeds at once and the
-baselines (majority class, logistic regression) beside it."""
+baselines (majority class, logistic regression on the same inputs) beside it.
+
+The logistic baseline sees exactly the features the network sees, scaled the same way: the
+difference between the two is what the hidden layers add. When the chosen features are not the raw
+x1, x2, logistic regression on x1, x2 is reported too, so "features, not depth" shows both effects."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core import classification
 from core.config import TaskConfig, param
 from core.data import toy2d
 from core.errors import ConfigError, DataError
@@ -17,11 +22,12 @@ from core.result import Progress, Result
 from core.tasks import Preset
 
 NAME = "playground"
-SCHEMA = 1
+SCHEMA = 2
 GRID = 60           # boundary heatmap resolution (GRID x GRID)
 NEURON_GRID = 30    # per-neuron heatmaps
 MAX_SNAPSHOTS = 50  # snapshots of the boundary over training (the epoch scrubber)
 MAX_NEURON_MAPS = 64
+SPLITS = ("auto", "random", "time")
 
 FEATURES = {
     "x1": ("X1", lambda a, b: a),
@@ -46,6 +52,10 @@ class Config(TaskConfig):
     n_samples: int = param(500, min=20, max=5000, help="Number of generated points.")
     noise: float = param(0.2, min=0.0, max=1.0, help="Noise of the generated points.")
     test_ratio: float = param(0.3, min=0.1, max=0.9, help="Share of points held out for testing.")
+    split: str = param("auto", choices=SPLITS,
+                       help="How test points are chosen. random: a stratified random share. time: the last "
+                            "rows of a file in time order (a random split would let the network see the "
+                            "future). auto: time when the CSV has a date column, else random.")
     data_seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the data and of the train/test split.")
     features: tuple[str, ...] = param(("x1", "x2"), choices=tuple(FEATURES), max_items=len(FEATURES),
                                       help="Input features fed to the network.")
@@ -64,6 +74,9 @@ class Config(TaskConfig):
             raise ConfigError("choose at least one input feature")
         if len(set(self.features)) != len(self.features):
             raise ConfigError("each input feature may be chosen once")
+        if self.split == "time" and self.dataset != "csv":
+            raise ConfigError("split=time is for a CSV whose rows are in time order; generated datasets "
+                              "have no time order (use split=random or auto)")
         if self.dataset != "csv":
             n_train = train_size(self.n_samples, self.test_ratio)
             if self.batch_size > n_train:
@@ -111,21 +124,29 @@ PRESETS = {
                              dict(n_samples=80, noise=0.35, hidden=(16, 16), seeds=8, batch_size=8)),
     "credit-default": Preset("Credit default: income vs debt-to-income. Set the costs of a missed default and of a refused good client to find the cost-optimal threshold.",
                              dict(dataset="credit", noise=0.1, n_samples=1500, hidden=(8, 8), epochs=150)),
-    "fraud-imbalance": Preset("3 % fraud: 97 % accuracy means nothing (the majority baseline gets it); AUC and F1 tell the truth.",
+    "fraud-imbalance": Preset("3 % fraud overlapping legitimate payments: about 97 % accuracy, no better than always "
+                              "saying 'legit'; recall and F1 show how few frauds the 0.5 threshold catches, AUC that "
+                              "the network still ranks most of them higher.",
                               dict(dataset="fraud", noise=0.1, n_samples=2000, hidden=(8, 8), epochs=150)),
 }
 
-# The classic capacity lesson: 1 vs 3 vs 500 hidden neurons on noisy moons, in one grid.
+# The classic capacity lesson (Klaas, Machine Learning for Finance, ch. 1): one hidden layer of 1, 3
+# and 500 tanh neurons on 90 noisy training moons. One tanh neuron is a monotone function of one
+# linear combination, so its boundary is a straight line. Over data seeds 0-5 the 500-neuron network
+# reaches ~99 % train accuracy with the largest train-test gap and a test loss about three times the
+# 3-neuron network's (tests/test_playground_task.py::test_capacity_sweep_teaches_what_it_claims).
 CAPACITY_SWEEP = {
-    "description": "One hidden layer of 1, 3 and 500 neurons on noisy moons: too little capacity "
-                   "draws a line, enough draws the moons, far too much draws the noise.",
-    "base": dict(n_samples=200, noise=0.3, activation="relu", epochs=1000, learning_rate=0.01, batch_size=16),
+    "description": "One hidden layer of 1, 3 and 500 tanh neurons on 90 noisy training moons. One neuron can only "
+                   "draw a straight line (underfits); three follow the moons; five hundred fit the noise: near "
+                   "perfect on the training points, a larger train-test gap and a higher test loss.",
+    "base": dict(n_samples=150, test_ratio=0.4, noise=0.35, activation="tanh", epochs=2000, learning_rate=0.03,
+                 batch_size=16),
     "hidden": [(1,), (3,), (500,)],
 }
 
 
-def sweep_configs() -> list[Config]:
-    return [Config(**CAPACITY_SWEEP["base"], hidden=h) for h in CAPACITY_SWEEP["hidden"]]
+def sweep_configs(data_seed: int = 0) -> list[Config]:
+    return [Config(**CAPACITY_SWEEP["base"], hidden=h, data_seed=data_seed) for h in CAPACITY_SWEEP["hidden"]]
 
 
 def load_data(config: Config, path=None) -> toy2d.Points:
@@ -142,10 +163,24 @@ def make_features(x: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     return np.stack([FEATURES[name][1](a, b) for name in names], axis=1)
 
 
-def split(config: Config, data: toy2d.Points):
+def is_chronological(config: Config, data: toy2d.Points) -> bool:
+    return config.split == "time" or (config.split == "auto" and data.ordered)
+
+
+def split(config: Config, data: toy2d.Points) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test row indices: the last rows for a chronological split (rows are in time
+    order), else a random split stratified by class and seeded by ``data_seed``."""
     from sklearn.model_selection import train_test_split
 
     idx = np.arange(len(data.y))
+    if is_chronological(config, data):
+        n_train = train_size(len(idx), config.test_ratio)
+        train_idx, test_idx = idx[:n_train], idx[n_train:]
+        for part, rows in (("training", train_idx), ("test", test_idx)):
+            if len(np.unique(data.y[rows])) < 2:
+                raise DataError(f"the chronological split leaves only one class in the {part} rows; "
+                                f"change the test share or use split=random")
+        return train_idx, test_idx
     try:
         train_idx, test_idx = train_test_split(idx, test_size=config.test_ratio, random_state=config.data_seed,
                                                stratify=data.y)
@@ -172,6 +207,32 @@ class _Scaler:
         return ((x - self.mean) / self.std).astype(np.float32)
 
 
+def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model) -> tuple[dict, dict]:
+    """Majority class and logistic regression on the same split; each compared with the network
+    (McNemar, see core.classification). Logistic regression sees the network's inputs; when those
+    are not x1, x2, a second logistic regression on x1, x2 shows what the features alone buy."""
+    from sklearn.linear_model import LogisticRegression
+
+    y_tr, y_te = data.y[train_idx], data.y[test_idx]
+    majority_class = float(y_tr.mean() >= 0.5)  # learnt from the training rows, like any model
+    probs = {"majority": np.full(len(test_idx), majority_class)}
+    inputs = {"logistic": config.features}
+    if config.features != ("x1", "x2"):
+        inputs["logistic_x1x2"] = ("x1", "x2")
+    for name, features in inputs.items():
+        raw = make_features(data.x, features)
+        scale = _Scaler(raw[train_idx])  # fit on the training rows only, like the network's
+        model = LogisticRegression().fit(scale(raw[train_idx]), y_tr)
+        probs[name] = model.predict_proba(scale(raw[test_idx]))[:, 1]
+    baselines, comparisons = {}, {}
+    for name, p in probs.items():
+        m = classification.binary_metrics(y_te, p)
+        baselines[name] = {"test_accuracy": m["accuracy"], "test_auc": None if name == "majority" else m["auc"],
+                           "test_f1": m["f1"], "inputs": list(inputs.get(name, ()))}
+        comparisons[name] = classification.compare(y_te, p_model, p)
+    return baselines, comparisons
+
+
 def _evaluate(params, feats, y, activation) -> tuple[float, float]:
     p = mlp.predict_proba(params, feats, activation)
     return mlp.bce(p, y), float(np.mean((p >= 0.5) == (y >= 0.5)))
@@ -194,9 +255,6 @@ def spec_for(config: Config) -> mlp.MLPSpec:
 
 
 def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
-    from sklearn import metrics as skm
-    from sklearn.linear_model import LogisticRegression
-
     train_idx, test_idx = split(config, data)
     n_train = len(train_idx)
     if config.batch_size > n_train:
@@ -252,35 +310,26 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
 
     p_test = seed_test_probs[0]
     p_train = mlp.predict_proba(final_params, x_tr, spec.activation)
-    pred = (p_test >= 0.5).astype(int)
-    two_classes = len(np.unique(y_te)) == 2
+    test = classification.binary_metrics(y_te, p_test)
     seed_acc = [float(np.mean((p >= 0.5) == (y_te >= 0.5))) for p in seed_test_probs]
     metrics = {
         "train_accuracy": float(np.mean((p_train >= 0.5) == (y_tr >= 0.5))),
-        "test_accuracy": seed_acc[0],
-        "test_auc": float(skm.roc_auc_score(y_te, p_test)) if two_classes else None,
-        "test_f1": float(skm.f1_score(y_te, pred, zero_division=0)),
-        "test_precision": float(skm.precision_score(y_te, pred, zero_division=0)),
-        "test_recall": float(skm.recall_score(y_te, pred, zero_division=0)),
+        "test_accuracy": test["accuracy"],
+        "test_auc": test["auc"],
+        "test_f1": test["f1"],
+        "test_precision": test["precision"],
+        "test_recall": test["recall"],
         "train_loss": hist["train_loss"][-1],
         "test_loss": hist["test_loss"][-1],
-        "confusion": skm.confusion_matrix(y_te, pred, labels=[0, 1]).tolist(),
+        "confusion": test["confusion"],
         "seed_test_accuracy": seed_acc,
         "seed_test_accuracy_mean": float(np.mean(seed_acc)),
         "seed_test_accuracy_std": float(np.std(seed_acc)),
         "n_train": int(n_train),
         "n_test": len(test_idx),
+        "split": "time" if is_chronological(config, data) else "random",
     }
-    majority = float(max(y_te.mean(), 1 - y_te.mean()))
-    logistic = LogisticRegression().fit(scale(make_features(data.x, ("x1", "x2")))[train_idx], y_tr)
-    p_log = logistic.predict_proba(scale(make_features(data.x, ("x1", "x2")))[test_idx])[:, 1] \
-        if config.features == ("x1", "x2") else \
-        logistic.predict_proba(_Scaler(data.x[train_idx])(data.x[test_idx]))[:, 1]
-    metrics["baselines"] = {
-        "majority": {"test_accuracy": majority, "test_auc": 0.5 if two_classes else None},
-        "logistic": {"test_accuracy": float(np.mean((p_log >= 0.5) == (y_te >= 0.5))),
-                     "test_auc": float(skm.roc_auc_score(y_te, p_log)) if two_classes else None},
-    }
+    metrics["baselines"], metrics["comparisons"] = _baselines(config, data, train_idx, test_idx, p_test)
 
     arrays = {
         "x_train": data.x[train_idx], "y_train": y_tr, "x_test": data.x[test_idx], "y_test": y_te,
@@ -295,14 +344,13 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
     for i, act in enumerate(hidden_acts):
         arrays[f"neurons_{i}"] = act[:, :MAX_NEURON_MAPS].T.reshape(-1, NEURON_GRID, NEURON_GRID).astype(np.float16)
     info = {"feature_labels": [FEATURES[f][0] for f in config.features], "axis_labels": list(data.axis_labels),
-            "class_names": list(data.class_names), "notes": list(data.notes), "snapshot_every": k,
-            "engine": config.engine, "dataset": data.name}
+            "class_names": list(data.class_names), "snapshot_every": k, "dataset": data.name}
     return Result(metrics=metrics, arrays=arrays, info=info)
 
 
 def cost_analysis(y_true: np.ndarray, p: np.ndarray, cost_missed: float, cost_refused: float) -> dict:
-    """Expected cost per applicant at each threshold, for the credit lesson: refusing when
-    p >= threshold; a missed default costs ``cost_missed``, a refused good client ``cost_refused``."""
+    """Expected cost per case at each threshold: flag a case when p >= threshold; a missed
+    class-1 case costs ``cost_missed``, a wrongly flagged class-0 case ``cost_refused``."""
     if cost_missed < 0 or cost_refused < 0:
         raise ConfigError("costs must be zero or positive")
     thresholds = np.linspace(0.0, 1.0, 101)
@@ -317,8 +365,9 @@ def cost_analysis(y_true: np.ndarray, p: np.ndarray, cost_missed: float, cost_re
             "cost_at_half": float(cost[50]), "bayes_threshold": float(analytic)}
 
 
-def keras_code(config: Config) -> str:
-    """A standalone script reproducing the run with plain Keras on the exported CSV."""
+def keras_code(config: Config, chronological: bool = False) -> str:
+    """A standalone script reproducing the run with plain Keras on the exported CSV (rows in the
+    order the run used them; ``chronological``: the last rows are the test points)."""
     feats = ", ".join(f'"{f}"' for f in config.features)
     reg = {"l1": f"keras.regularizers.L1({config.reg_rate})", "l2": f"keras.regularizers.L2({config.reg_rate})"}.get(
         config.regularizer, "None")
@@ -332,6 +381,12 @@ def keras_code(config: Config) -> str:
         if config.dropout > 0:
             layers.append(f"    keras.layers.Dropout({config.dropout}),")
     layers.append(f'    keras.layers.Dense(1, activation="sigmoid", kernel_regularizer={reg}),')
+    if chronological:
+        split_code = (f"n_test = int(np.ceil(len(y) * {config.test_ratio}))  # rows are in time order: test on the last\n"
+                      "X_tr, X_te, y_tr, y_te = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]")
+    else:
+        split_code = (f"X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size={config.test_ratio}, "
+                      f"random_state={config.data_seed}, stratify=y)")
     return f'''# Reproduces the FinDL Lab playground run with plain Keras (pip install tensorflow scikit-learn pandas).
 # Data: the "Download data (CSV)" button of the page gives playground_data.csv (x1, x2, label).
 import numpy as np, pandas as pd, keras
@@ -343,7 +398,7 @@ FEATURES = {{"x1": lambda a, b: a, "x2": lambda a, b: b, "x1sq": lambda a, b: a 
 df = pd.read_csv("playground_data.csv")
 X = np.stack([FEATURES[f](df.x1.to_numpy(), df.x2.to_numpy()) for f in [{feats}]], axis=1)
 y = df.label.to_numpy()
-X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size={config.test_ratio}, random_state={config.data_seed}, stratify=y)
+{split_code}
 scaler = StandardScaler().fit(X_tr)          # fit on the training points only
 X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
 
@@ -354,5 +409,5 @@ model = keras.Sequential([
 ])
 model.compile(optimizer={opt}, loss="binary_crossentropy", metrics=["accuracy"])
 model.fit(X_tr, y_tr, epochs={config.epochs}, batch_size={config.batch_size}, shuffle=True, verbose=0)
-print(dict(zip(model.metrics_names, model.evaluate(X_te, y_te, verbose=0))))
+print(model.evaluate(X_te, y_te, verbose=0, return_dict=True))
 '''

@@ -8,8 +8,10 @@ field metadata: one set of rules for links, CLI and widgets.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -20,6 +22,9 @@ class Controls:
     def __init__(self, config_cls, prefix: str):
         self.cls, self.prefix = config_cls, prefix
         self.values: dict[str, Any] = {}
+        self.presets: dict = {}
+        self.current: dict | None = None  # the valid config of this run, as a dict (see ``config``)
+        self._top = st.container()  # under the page title: the share box and the lesson go here
         init_key = f"{prefix}:init"
         if init_key not in st.session_state:
             config, warnings = config_cls.from_query(st.query_params.to_dict())
@@ -46,8 +51,10 @@ class Controls:
         self._load(self.cls(**settings))
 
     def preset_picker(self, presets: dict, where=st) -> str | None:
-        """A lesson selector: choosing one loads its settings and shows its one-sentence lesson."""
+        """A lesson selector: choosing one loads its settings. Its one-sentence lesson is shown by
+        ``lesson`` over the preset's own result only."""
         key = f"{self.prefix}:preset"
+        self.presets = presets
 
         def _apply() -> None:
             name = st.session_state[key]
@@ -55,10 +62,22 @@ class Controls:
                 self.apply(presets[name].settings)
 
         name = where.selectbox("Lesson preset", ["(your settings)", *presets], key=key, on_change=_apply)
-        if name in presets:
-            where.info(presets[name].description)
-            return name
-        return None
+        return name if name in presets else None
+
+    def lesson(self, result) -> None:
+        """The chosen preset's lesson, above the result when both the settings and the result on
+        screen are the preset's; a note instead when the settings were changed since (the sentence
+        may not hold for them)."""
+        name = st.session_state.get(f"{self.prefix}:preset")
+        if name not in self.presets:
+            return
+        preset_config = self.cls(**self.presets[name].settings).to_dict()
+        with self._top:
+            if result is not None and result.config == preset_config == self.current:
+                st.info(f"**Lesson: {name}.** {self.presets[name].description}", icon=":material/school:")
+            else:
+                st.caption(f"The settings differ from the lesson '{name}': its sentence is about the preset's "
+                           "own settings. Choose it again to restore them.")
 
     def upload(self, label: str, types: Sequence[str], where=st) -> bytes | None:
         """A file kept in the session (reruns and page switches keep it) as bytes."""
@@ -84,17 +103,15 @@ class Controls:
         return meta.get("min"), meta.get("max")
 
     # ---- widgets (each returns the value and records it) ------------------------------------
-    def slider(self, name: str, label: str, lo=None, hi=None, step=None, fmt: str | None = None, where=st) -> Any:
-        m_lo, m_hi = self._bounds(name)
-        lo, hi = (m_lo if lo is None else lo), (m_hi if hi is None else hi)
-        self._clamp(name, lo, hi)
+    # Limits come from the Config's field metadata only: a page cannot declare narrower ones, so a
+    # value that a link or the CLI accepts is never clamped by a widget.
+    def slider(self, name: str, label: str, step=None, fmt: str | None = None, where=st) -> Any:
+        lo, hi = self._bounds(name)
         value = where.slider(label, lo, hi, step=step, format=fmt, key=self.key(name), help=self._help(name))
         return self._record(name, value)
 
-    def number(self, name: str, label: str, lo=None, hi=None, step=None, fmt: str | None = None, where=st) -> Any:
-        m_lo, m_hi = self._bounds(name)
-        lo, hi = (m_lo if lo is None else lo), (m_hi if hi is None else hi)
-        self._clamp(name, lo, hi)
+    def number(self, name: str, label: str, step=None, fmt: str | None = None, where=st) -> Any:
+        lo, hi = self._bounds(name)
         value = where.number_input(label, lo, hi, step=step, format=fmt, key=self.key(name), help=self._help(name))
         return self._record(name, value)
 
@@ -131,33 +148,23 @@ class Controls:
                                   help=self._help(name))
         return self._record(name, tuple(value))
 
-    def int_list(self, name: str, label: str, max_items: int, item_lo: int, item_hi: int,
-                 item_label: str = "layer", where=st) -> tuple[int, ...]:
-        """A count slider plus one slider per item (hidden layer sizes)."""
+    def int_list(self, name: str, label: str, item_label: str = "layer", where=st) -> tuple[int, ...]:
+        """A count slider plus one number box per item (hidden layer sizes), limits from the Config."""
+        meta = self.cls.meta(name)
+        item_lo, item_hi = int(meta["item_min"]), int(meta["item_max"])
         base = self.key(name)
-        count = where.slider(f"{label}: how many", 0, max_items, key=base + ".n", help=self._help(name))
+        count = where.slider(f"{label}: how many", 0, int(meta["max_items"]), key=base + ".n", help=self._help(name))
         items = []
         for i in range(count):
             k = f"{base}.{i}"
             if k not in st.session_state:
                 st.session_state[k] = min(max(items[-1] if items else 4, item_lo), item_hi)
-            st.session_state[k] = min(max(st.session_state[k], item_lo), item_hi)
-            items.append(where.slider(f"neurons in {item_label} {i + 1}", item_lo, item_hi, key=k))
+            items.append(int(where.number_input(f"neurons in {item_label} {i + 1}", item_lo, item_hi, step=1, key=k)))
         return self._record(name, tuple(items))
-
-    def set(self, name: str, value: Any) -> Any:
-        """A value that no widget shows (e.g. fixed by a page mode)."""
-        return self._record(name, value)
 
     def _record(self, name: str, value: Any) -> Any:
         self.values[name] = value
         return value
-
-    def _clamp(self, name: str, lo, hi) -> None:
-        k = self.key(name)
-        v = st.session_state.get(k)
-        if isinstance(v, (int, float)) and lo is not None and hi is not None and not lo <= v <= hi:
-            st.session_state[k] = type(v)(min(max(v, lo), hi))
 
     # ---- result ---------------------------------------------------------------------------
     def config(self):
@@ -169,17 +176,46 @@ class Controls:
         except ConfigError as exc:
             st.error(f"{exc}")
             return None
+        self.current = config.to_dict()
         wanted = config.to_strings(only_changed=True)
         if st.query_params.to_dict() != wanted:
             st.query_params.from_dict(wanted)
         self._share_link(wanted)
         return config
 
-    @staticmethod
-    def _share_link(params: dict[str, str]) -> None:
-        """The address of exactly these settings, with a copy button (a teacher pastes it in chat)."""
-        from urllib.parse import urlencode
+    def _share_link(self, params: dict[str, str]) -> None:
+        """The address of exactly these settings, with a copy button (a teacher pastes it in chat),
+        near the page title where it is seen."""
+        link = share_url(params, st.context.url or "", dict(st.context.headers or {}),
+                         os.environ.get("FINDL_PUBLIC_URL", ""), st.get_option("server.baseUrlPath") or "")
+        with self._top.popover("Share these settings", icon=":material/link:"):
+            st.code(link, language=None, wrap_lines=True)
+            host = urlsplit(link).hostname or ""
+            if host in LOCAL_HOSTS:
+                st.caption(f"'{host}' only works on this computer. Open the app by the server's name or "
+                           "address, or start it with FINDL_PUBLIC_URL=http://SERVER:PORT (README, Configuration).")
 
-        base = (st.context.url or "").split("?")[0]
-        with st.sidebar.expander("Share these settings", icon=":material/link:"):
-            st.code(base + ("?" + urlencode(params) if params else ""), language=None, wrap_lines=True)
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def share_url(params: dict[str, str], page_url: str, headers: dict[str, str], public_url: str = "",
+              base_url_path: str = "") -> str:
+    """This page's address for other people. ``public_url`` (FINDL_PUBLIC_URL) wins: the server's
+    name for students, or the proxy's address. Else the host the browser asked for (a proxy's
+    X-Forwarded-Host first, then Host), which is what a student on the same network can reach.
+    The page path keeps ``server.baseUrlPath``; the settings become the query string."""
+    url = urlsplit(page_url)
+    path = url.path or "/"
+    public = public_url.strip().rstrip("/")
+    if public:
+        base_path = "/" + base_url_path.strip("/")
+        if base_path != "/" and path.startswith(base_path):
+            path = path[len(base_path):] or "/"
+        origin = public
+    else:
+        lower = {k.lower(): v for k, v in headers.items()}
+        host = (lower.get("x-forwarded-host") or lower.get("host") or url.netloc).split(",")[0].strip()
+        scheme = (lower.get("x-forwarded-proto") or url.scheme or "http").split(",")[0].strip()
+        origin = f"{scheme}://{host}"
+    return origin + path + ("?" + urlencode(params) if params else "")

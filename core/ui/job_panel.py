@@ -93,16 +93,39 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
 
 
 def result_or_last(task, config, data, **kwargs) -> Any:
-    """The page's result: this run's (trained or cached), else the last good one with a note that
-    it is older, else the script stops here (the panel already said why). ``config``/``data`` of
-    None mean the settings are not usable yet."""
+    """The page's result: this run's (trained or cached), else the last good one under a banner
+    naming its settings, with the page's charts dimmed, else the script stops here (the panel
+    already said why). ``config``/``data`` of None mean the settings are not usable yet."""
     result = run(task, config, data, **kwargs) if config is not None and data is not None else None
     if result is None:
         result = last_result(kwargs.get("slot") or task.NAME)
         if result is None:
             st.stop()
-        st.caption("Showing the last finished run; the current settings have no result yet.")
+        _stale_banner(result.config or {}, config.to_dict() if config is not None else {})
     return result
+
+
+_DIM = """<style>
+[data-testid="stMain"] [data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stMetric"],
+[data-testid="stMain"] [data-testid="stDataFrame"] { opacity: .35; filter: grayscale(.8); }
+[data-testid="stMain"] [class*="st-key-findl-live"] [data-testid="stPlotlyChart"] { opacity: 1; filter: none; }
+</style>"""
+
+
+def stale_differences(shown: dict, current: dict) -> dict[str, Any]:
+    """The settings of the run on screen that differ from the current ones (all of them when the
+    current settings are not valid)."""
+    return {k: v for k, v in shown.items() if not current or current.get(k) != v}
+
+
+def _stale_banner(shown: dict, current: dict) -> None:
+    from core.config import format_value
+
+    diff = stale_differences(shown, current)
+    named = ", ".join(f"{k}={format_value(tuple(v) if isinstance(v, list) else v)}" for k, v in diff.items())
+    st.warning(f"**Not your current settings.** Below (dimmed) is the last finished run, with {named or 'other data'}.",
+               icon=":material/history:")
+    st.html(_DIM)
 
 
 @st.fragment(run_every=1.0)
@@ -128,7 +151,8 @@ def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> 
                 text += f" · loss {event['loss']:.4f}"
         st.progress(job.progress.fraction, text=text)
         if event and live_view is not None:
-            live_view(event, job.progress.history)
+            with st.container(key=f"findl-live-{slot}"):  # stays bright when older charts are dimmed
+                live_view(event, job.progress.history)
     if st.button("Cancel", key=f"cancel:{slot}"):
         runner.cancel(job)
         st.rerun()

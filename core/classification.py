@@ -1,0 +1,75 @@
+"""Classification metrics and the honest comparison of a classifier with its baselines.
+
+Every page that labels things (the playground now; anomalies and sentiment next) reports the same
+numbers from scikit-learn and compares a model with a baseline on the *same* test rows. Accuracy
+differences on a few hundred test points are often noise, so a comparison carries an exact McNemar
+test: only the rows where the two classifiers disagree say anything about which one is better, and
+under "no difference" each disagreement is a fair coin flip (b ~ Binomial(b + c, 1/2)).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+ALPHA = 0.05  # significance level of the comparisons shown on the pages
+
+
+def binary_metrics(y_true: Any, p: Any, threshold: float = 0.5) -> dict[str, Any]:
+    """Accuracy, precision, recall, F1, ROC AUC (None with one class), confusion [[tn, fp], [fn, tp]]."""
+    from sklearn import metrics as skm
+
+    y = np.asarray(y_true) >= 0.5
+    p = np.asarray(p, dtype=float)
+    pred = p >= threshold
+    return {
+        "accuracy": float(skm.accuracy_score(y, pred)),
+        "precision": float(skm.precision_score(y, pred, zero_division=0)),
+        "recall": float(skm.recall_score(y, pred, zero_division=0)),
+        "f1": float(skm.f1_score(y, pred, zero_division=0)),
+        "auc": float(skm.roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None,
+        "confusion": skm.confusion_matrix(y, pred, labels=[False, True]).tolist(),
+    }
+
+
+def mcnemar(y_true: Any, pred_a: Any, pred_b: Any) -> dict[str, Any]:
+    """Exact McNemar test of two classifiers' accuracy on the same rows.
+
+    ``a_only``: rows only A gets right; ``b_only``: rows only B gets right. p is two-sided; with no
+    disagreement at all p = 1 (the data cannot tell them apart)."""
+    from scipy.stats import binomtest
+
+    y = np.asarray(y_true) >= 0.5
+    right_a = (np.asarray(pred_a) >= 0.5) == y
+    right_b = (np.asarray(pred_b) >= 0.5) == y
+    a_only, b_only = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
+    n = a_only + b_only
+    p_value = float(binomtest(a_only, n, 0.5).pvalue) if n else 1.0
+    return {"a_only": a_only, "b_only": b_only, "p_value": p_value}
+
+
+def compare(y_true: Any, model_pred: Any, baseline_pred: Any, alpha: float = ALPHA) -> dict[str, Any]:
+    """Model vs one baseline on the same test rows: accuracy difference, McNemar p and a verdict
+    of "better", "worse" or "tie" (a difference within sampling error is a tie)."""
+    y = np.asarray(y_true) >= 0.5
+    acc_model = float(np.mean((np.asarray(model_pred) >= 0.5) == y))
+    acc_base = float(np.mean((np.asarray(baseline_pred) >= 0.5) == y))
+    test = mcnemar(y, model_pred, baseline_pred)
+    if test["p_value"] >= alpha or acc_model == acc_base:
+        verdict = "tie"
+    else:
+        verdict = "better" if acc_model > acc_base else "worse"
+    return {"model_accuracy": acc_model, "baseline_accuracy": acc_base, "difference": acc_model - acc_base,
+            "p_value": test["p_value"], "verdict": verdict, "n": len(y)}
+
+
+def comparison_sentence(name: str, c: dict[str, Any]) -> str:
+    """One line for a page: what the difference is and whether the test set can tell."""
+    diff = f"{c['difference'] * 100:+.1f} points"
+    if c["verdict"] == "better":
+        return f"better than {name} ({diff}, McNemar p = {c['p_value']:.3g})"
+    if c["verdict"] == "worse":
+        return f"worse than {name} ({diff}, McNemar p = {c['p_value']:.3g})"
+    return (f"no better than {name}: {diff} is within sampling error on {c['n']} test points "
+            f"(McNemar p = {c['p_value']:.2g})")
