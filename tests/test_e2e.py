@@ -86,24 +86,48 @@ def test_home_page(server, browser):
     page.close()
 
 
+def _first_points(page) -> list[float]:
+    """x of the first training points drawn in the boundary chart (Plotly keeps its decoded data on
+    the div as ``_fullData``; ``data`` may still hold the base64 form)."""
+    return page.evaluate("() => { const gd = document.querySelector('.js-plotly-plot');"
+                         " return gd && gd._fullData ? Array.from(gd._fullData[1].x).slice(0, 8) : null; }")
+
+
 def test_playground_trains_and_redraws(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(f"{server}/playground")
     _wait_for_charts(page, 2)
     _settle(page)
     assert page.locator("[data-testid='stMetric']").count() >= 6
-    before = page.locator("[data-testid='stMetric']").nth(1).inner_text()
+    before = _first_points(page)
     page.get_by_role("button", name="New data").click()  # next data seed: a new training
-    time.sleep(1)
+    page.wait_for_url("**data_seed=1**", timeout=60_000)  # every control is in the link
+    deadline = time.time() + 120
+    while _first_points(page) in (before, None):  # the chart is redrawn with the new sample
+        assert time.time() < deadline, "the boundary chart still shows the old points"
+        time.sleep(0.5)
     _wait_for_charts(page, 2)
     _settle(page)
-    assert "data_seed=1" in page.url  # every control is in the link
     assert page.locator("[data-testid='stException']").count() == 0
     heatmaps = page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot canvas, .js-plotly-plot image")
     assert heatmaps.count() >= 1, "the boundary heatmap was not drawn"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
-    assert page.locator("[data-testid='stMetric']").nth(1).inner_text() != "" and before
+    page.close()
+
+
+def test_share_box_is_at_the_top_and_warns_about_a_local_address(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{server}/playground?epochs=30")
+    _wait_for_charts(page, 2)
+    _settle(page)
+    share = page.get_by_role("button", name="Share these settings")
+    box = share.bounding_box()
+    assert box is not None and box["y"] < 300  # near the title, not at the bottom of the sidebar
+    share.click()
+    link = page.locator("[data-testid='stPopoverBody'] code").inner_text()
+    assert link.startswith(server + "/playground?") and "epochs=30" in link
+    assert "only works on this computer" in page.locator("[data-testid='stPopoverBody']").inner_text()
     page.close()
 
 
@@ -125,7 +149,7 @@ def test_forecasting_trains_beside_baselines(server, browser):
     _settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
     page.get_by_role("button", name="Train").click()
-    time.sleep(1)
+    page.get_by_text("Naive RMSE").first.wait_for(timeout=240_000)  # the result's state, not a delay
     _wait_for_charts(page, 1, timeout_s=240)
     _settle(page)
     # a shared link opens the page inside the app's frame (navigation and sidebar status)
