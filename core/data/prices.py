@@ -23,6 +23,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from core.data import yahoo
 from core.errors import DataError
 
 SOURCES = ("sp500", "nasdaq", "yahoo", "gbm", "regime", "csv")
@@ -171,11 +172,9 @@ def from_yahoo(ticker: str, period: str = "10y", interval: str = "1d",
     path = cache_path(ticker, period, interval, directory)
     reason = "it returned no data"
     frame: pd.DataFrame | None = None
+    failed = False
     try:
-        import yfinance as yf  # lazy: only this source needs it
-
-        raw = yf.download(ticker, period=period, interval=interval, auto_adjust=True,
-                          progress=False, threads=False, multi_level_index=False)
+        raw = yahoo.download(ticker, period, interval)
         if raw is not None and not raw.empty:
             raw = _flatten_yahoo(raw)
             column = next((c for c in ("Close", "Adj Close") if c in raw.columns), None)
@@ -186,6 +185,7 @@ def from_yahoo(ticker: str, period: str = "10y", interval: str = "1d",
                 if frame.empty:
                     frame, reason = None, "every price was missing"
     except Exception as exc:
+        failed = True
         reason = f"{type(exc).__name__}: {exc}".strip()[:200]
     if frame is not None:
         frame = frame[~frame.index.duplicated(keep="last")].sort_index()
@@ -203,8 +203,13 @@ def from_yahoo(ticker: str, period: str = "10y", interval: str = "1d",
             return PriceData(frame, ticker, f"{ticker} from Yahoo Finance ({period}, {interval}), cached",
                              [f"Yahoo Finance did not answer ({reason}); using the copy cached on {when}"],
                              "yahoo")
-    raise DataError(f"Yahoo Finance returned no data for '{ticker}' (offline, rate-limited or unknown "
-                    f"ticker) and nothing is cached; use the bundled S&P 500 (source=sp500) or upload a CSV")
+    if failed and not yahoo.is_network_error(reason):
+        # not a network problem: say what failed instead of blaming the connection
+        raise DataError(f"the Yahoo Finance download of '{ticker}' failed ({reason}) and nothing is cached; "
+                        "use the bundled S&P 500 (source=sp500) or upload a CSV")
+    why = reason if failed else "offline, rate-limited or unknown ticker"
+    raise DataError(f"Yahoo Finance returned no data for '{ticker}' ({why}) and nothing is cached; "
+                    "use the bundled S&P 500 (source=sp500) or upload a CSV")
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
