@@ -17,6 +17,7 @@ call, no network) and otherwise runs the download in a fresh Python process
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -37,10 +38,8 @@ _NETWORK_WORDS = ("resolve host", "could not resolve", "timed out", "timeout", "
 def preload_curl() -> None:
     """Import curl_cffi (if installed) so its symbols bind to its own libcurl-impersonate before
     TensorFlow brings another libcurl into the process. Call before the first TensorFlow import."""
-    try:
+    with contextlib.suppress(Exception):  # not installed or broken: yfinance says so when used
         import curl_cffi  # noqa: F401
-    except Exception:  # not installed or broken: yfinance will say so when it is used
-        pass
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,7 +84,7 @@ def download(ticker: str, period: str, interval: str) -> pd.DataFrame | None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
         try:
             done = subprocess.run([sys.executable, "-m", "core.data.yahoo", ticker, period, interval, str(out)],
-                                  capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env, cwd=root)
+                                  check=False, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, env=env, cwd=root)
         except subprocess.TimeoutExpired:
             raise TimeoutError(f"the download timed out after {CHILD_TIMEOUT_S} s") from None
         if done.returncode != 0:
