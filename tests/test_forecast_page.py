@@ -3,6 +3,7 @@ come from the Config (not re-declared narrower in the page)."""
 
 import ast
 import os
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from core.charts import forecast as charts
 from core.result import Result
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGE = Path(ROOT, "app_pages", "forecasting.py")
 SUMMARY = 'Model: "forecast_lstm"\n┏━━━┓\n│ lstm_1 (LSTM) │\n└───┘\n Total params: 117'
 
 
@@ -28,7 +30,7 @@ def test_model_summary_is_shown_line_by_line_not_char_by_char():
 
 
 def test_page_does_not_join_the_summary_string_again():
-    source = open(os.path.join(ROOT, "app_pages", "forecasting.py")).read()
+    source = PAGE.read_text()
     assert 'join(result.info.get("model_summary"' not in source and "charts.summary_text(result)" in source
 
 
@@ -43,7 +45,7 @@ def test_metrics_table_text_uses_percent_and_never_none():
 
 
 def _control_calls():
-    tree = ast.parse(open(os.path.join(ROOT, "app_pages", "forecasting.py")).read())
+    tree = ast.parse(PAGE.read_text())
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "controls"
