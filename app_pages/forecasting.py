@@ -83,8 +83,7 @@ if config is not None:
         except UserError as exc:
             st.error(str(exc))
             if source == "yahoo":
-                st.info("The bundled S&P 500 and NASDAQ data (1999-2018) need no download: choose them as price "
-                        "source.")
+                st.info("The bundled S&P 500 and NASDAQ data (1999-2018) work offline: choose them as price source.")
 if data is not None:
     for note in data.notes:
         st.caption(note)

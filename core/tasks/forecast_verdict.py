@@ -41,7 +41,7 @@ def robustness(actual: np.ndarray, forecast: np.ndarray, naive: np.ndarray, date
     conc["fragile"] = bool(conc["days"] is not None and conc["days"] <= max(3, FEW_DAYS_SHARE * n))
     if conc["days"] is not None:
         conc["sentence"] = (f"{conc['days']} of {n} test days account for {SHARE * 100:.0f} % of the squared-error "
-                            f"difference{' (a few days decide it)' if conc['fragile'] else ''}.")
+                            "difference.")
     else:
         conc["sentence"] = "The model and the naive forecast have the same squared error."
     hit = np.array([str(d.date()) in flagged for d in dates]) if flagged else np.zeros(len(dates), bool)
@@ -81,7 +81,7 @@ def _fragility(gain: float, rob: dict[str, Any]) -> list[str]:
     elif dma.get("p_value") is None or dma["p_value"] >= ALPHA:
         reasons.append(f"the absolute-error Diebold-Mariano test does not confirm it (p = {_p(dma['p_value'])})")
     if rob["concentration"]["fragile"] and gain > 0:
-        reasons.append(rob["concentration"]["sentence"].rstrip(".").replace(" (a few days decide it)", ""))
+        reasons.append(rob["concentration"]["sentence"].rstrip(".") + " (a few days decide it)")
     return reasons
 
 
