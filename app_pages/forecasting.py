@@ -1,6 +1,5 @@
 import io
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -46,30 +45,30 @@ controls.text("end", "To (YYYY-MM-DD)", where=c2)
 sb.header("Target and inputs")
 controls.select("target", "Predict", where=sb, horizontal=True,
                 format_func=lambda t: {"log_return": "log return", "price": "price level"}[t])
-controls.slider("horizon", "Horizon (steps ahead)", 1, 30, where=sb)
-controls.slider("lookback", "Lookback window", 2, 250, where=sb)
+controls.slider("horizon", "Horizon (steps ahead)", where=sb)
+controls.slider("lookback", "Lookback window", where=sb)
 controls.multiselect("features", "Input features", where=sb,
                      format_func=lambda f: f"{f}: {fc.FEATURE_HELP.get(f, '')}")
 
 sb.header("Model")
 controls.select("model", "Network", where=sb, format_func=lambda m: fc.MODEL_LABELS[m])
-controls.slider("layers", "Layers", 1, 4, where=sb)
-controls.number("units", "Units per layer", 1, 512, step=8, where=sb)
-controls.slider("dropout", "Dropout", 0.0, 0.8, step=0.05, where=sb)
+controls.slider("layers", "Layers", where=sb)
+controls.number("units", "Units per layer", step=8, where=sb)
+controls.slider("dropout", "Dropout", step=0.05, where=sb)
 
 sb.header("Training")
-controls.number("epochs", "Max epochs (early stopping on validation)", 1, 500, where=sb)
-controls.number("batch_size", "Batch size", 8, 8192, step=32, where=sb)
+controls.number("epochs", "Max epochs (early stopping on validation)", where=sb)
+controls.number("batch_size", "Batch size", step=32, where=sb)
 controls.log_slider("learning_rate", "Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2, 0.1], where=sb)
-controls.slider("patience", "Early-stopping patience", 1, 20, where=sb)
+controls.slider("patience", "Early-stopping patience", where=sb)
 controls.number("seed", "Seed", where=sb)
 
 sb.header("Evaluation")
-controls.slider("val_fraction", "Validation share", 0.05, 0.4, step=0.05, where=sb)
-controls.slider("test_fraction", "Test share", 0.05, 0.5, step=0.05, where=sb)
-controls.slider("walk_forward", "Walk-forward windows", 0, 10, where=sb)
-controls.slider("interval_level", "Prediction interval level", 0.5, 0.99, step=0.01, where=sb)
-controls.number("cost_bps", "Toy backtest cost per trade (bps)", 0.0, 500.0, step=1.0, where=sb)
+controls.slider("val_fraction", "Validation share", step=0.05, where=sb)
+controls.slider("test_fraction", "Test share", step=0.05, where=sb)
+controls.slider("walk_forward", "Walk-forward windows", where=sb)
+controls.slider("interval_level", "Prediction interval level", step=0.01, where=sb)
+controls.number("cost_bps", "Toy backtest cost per trade (bps)", step=1.0, where=sb)
 
 config = controls.config()
 frame.show_warnings(controls.warnings(config))
@@ -88,6 +87,8 @@ if config is not None:
 if data is not None:
     for note in data.notes:
         st.caption(note)
+    for finding in data.quality:  # bad ticks, format errors: they can decide the verdict
+        (st.warning if finding.severity == "warning" else st.caption)("Data quality: " + finding.message)
 
 
 def _live(event: dict, history: list) -> None:
@@ -103,9 +104,14 @@ def _live(event: dict, history: list) -> None:
 result = job_panel.result_or_last(fc, config, data, auto=False, live_view=_live)
 
 m = result.metrics
-beat = (m["model"]["rmse"] or np.inf) < (m["naive"]["rmse"] or 0)
-significant = (m.get("dm") or {}).get("p_value") is not None and m["dm"]["p_value"] < 0.05
-(st.success if beat and significant else st.warning)(m["verdict"])
+# green only for a robust, significant win (forecast_verdict.py decides); amber for everything else
+(st.success if m.get("verdict_kind") == "robust_win" else st.warning)(m["verdict"])
+for finding in m.get("data_quality") or []:
+    if finding.get("severity") == "warning" and data is None:  # a result from a link or the store
+        st.warning("Data quality: " + finding["message"])
+interval_check = (m.get("interval") or {}).get("check") or {}
+if interval_check.get("status") == "failing":
+    st.error(interval_check["message"])
 if m.get("price_fit"):
     st.info(f"Price-level illusion: R² of the price forecast is {m['price_fit']['r2']:.3f}, which looks superb, "
             "but the naive 'tomorrow = today' forecast scores about the same. Judge it on the returns it implies "
@@ -133,10 +139,17 @@ cols[2].metric("MASE (model)", "n/a" if model_mase is None else f"{model_mase:.3
 cols[3].metric("Direction hit rate", "n/a" if m["model"]["directional_accuracy"] is None
                else f"{m['model']['directional_accuracy']:.1%}")
 cols[4].metric("Test points", f"{m['n_test']}")
-table = charts.metrics_table(result)
+table = charts.metrics_table_text(result)
 if is_return:  # sMAPE explodes when actual and forecast returns are both near zero: not meaningful here
     table = table.drop(columns=[c for c in table.columns if "sMAPE" in str(c)])
 st.dataframe(table, width="stretch")
+robust = m.get("robustness") or {}
+if robust:
+    dma = robust.get("dm_absolute") or {}
+    st.caption(f"Robust view: {robust['concentration']['sentence']} Absolute-error Diebold-Mariano p = "
+               f"{'n/a' if dma.get('p_value') is None else format(dma['p_value'], '.2g')}"
+               + (f"; {robust['flagged_test_days']} flagged bad-data day(s) in the test slice"
+                  if robust.get("flagged_test_days") else "") + ".")
 st.caption("Step-1 forecasts on the test slice. MASE divides each MAE by the in-sample MAE of the naive forecast "
            "(zero return for returns, yesterday's price for prices): compare model and naive in the same column. "
            "Training: " + ("cached" if result.cached else f"{result.seconds:.1f} s") +
@@ -176,10 +189,12 @@ with tabs[5]:
     st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
                "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
     st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
+    if (m.get("backtest") or {}).get("caveat"):
+        st.info(m["backtest"]["caveat"])
     st.json(m.get("backtest", {}), expanded=False)
 with tabs[6]:
     st.plotly_chart(charts.loss_figure(result), key="fc:loss")
-    st.code("\n".join(result.info.get("model_summary", [])) or "", language="text")
+    st.code(charts.summary_text(result), language="text")
 with tabs[7]:
     a = result.arrays
     table = pd.DataFrame({"date": pd.to_datetime(a["test_dates"]), "actual": a["actual"][:, 0],

@@ -68,6 +68,9 @@ def tensorflow():
 
         return tf
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from core.data.yahoo import preload_curl
+
+    preload_curl()  # before TF: both ship a libcurl; see core/data/yahoo.py (Yahoo breaks otherwise)
     with _TF_LOCK:
         with _quiet_native_stderr():
             import keras  # noqa: F401  (imports TF's C++ runtime too: keep it inside the mute)

@@ -159,3 +159,34 @@ def test_naive_scale_kinds_by_hand():
     assert fm.naive_scale(series) == pytest.approx((3 + 5) / 2)        # |diff|: previous value
     assert fm.naive_scale(series, "zero") == pytest.approx(6 / 3)      # |y|: zero forecast
     assert fm.mase([1.0, 1.0], [0.0, 0.0], scale=2.0) == pytest.approx(0.5)
+
+
+def test_absolute_error_dm_is_not_fooled_by_one_huge_error():
+    rng = np.random.default_rng(0)
+    actual = rng.normal(0, 1, 300)
+    good = actual + rng.normal(0, 0.5, 300)   # better on 299 days
+    bad = actual + rng.normal(0, 0.8, 300)
+    good[10] = actual[10] + 15.0               # ... and one disaster
+    sq = fm.diebold_mariano(actual, good, bad, loss="squared")
+    ab = fm.diebold_mariano(actual, good, bad, loss="absolute")
+    assert sq["mean_loss_difference"] > 0 and ab["mean_loss_difference"] < 0
+    assert ab["p_value"] < 0.05 < sq["p_value"] and ab["loss"] == "absolute error"
+    with pytest.raises(ValueError, match="squared' or 'absolute"):
+        fm.diebold_mariano(actual, good, bad, loss="huber")
+
+
+def test_loss_concentration_counts_the_days_that_decide():
+    actual = np.zeros(100)
+    naive = np.zeros(100)
+    model = np.zeros(100)
+    naive[[3, 50, 70]] = [5.0, 4.0, 1.0]       # the naive forecast is badly off on three days
+    c = fm.loss_concentration(actual, model, naive, share=0.8)
+    assert c["days"] == 2 and c["indices"] == [3, 50] and c["better"] == "first" and c["n"] == 100
+    assert fm.loss_concentration(actual, model, model)["days"] is None
+
+
+def test_coverage_check_uses_three_binomial_standard_errors():
+    low = 0.9 - 3 * np.sqrt(0.9 * 0.1 / 100)
+    assert fm.coverage_check(0.0, 0.9, 100) == {"status": "failing", "min_acceptable": pytest.approx(low)}
+    assert fm.coverage_check(0.82, 0.9, 100)["status"] == "ok"
+    assert fm.coverage_check(None, 0.9, 100)["status"] == "unknown"

@@ -300,3 +300,12 @@ def test_bundled_csv_read_equals_arch_loader(source):
     ours = prices._read_bundled_csv(source)
     theirs = importlib.import_module(f"arch.data.{source}").load()
     pd.testing.assert_frame_equal(ours, theirs, check_freq=False)
+
+
+def test_yahoo_failure_that_is_not_the_network_says_what_failed(fake_yf):
+    fake_yf(RuntimeError("ImpersonateError: Impersonating chrome150 is not supported"))
+    with pytest.raises(DataError) as err:
+        prices.from_yahoo("AAPL")
+    message = str(err.value)
+    assert "Impersonating chrome150 is not supported" in message and "AAPL" in message
+    assert "offline" not in message and "\n" not in message

@@ -116,6 +116,44 @@ def metrics_table(result: Result, which: str = "headline") -> pd.DataFrame:
     return table
 
 
+def _fmt(value: Any, kind: str, is_return: bool) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    value = float(value)
+    if kind == "level":  # RMSE / MAE: returns in percent like the headline, prices as they are
+        return f"{value * 100:.3f} %" if is_return else f"{value:,.4g}"
+    if kind == "share":
+        return f"{value:.1%}".replace("%", " %")
+    if kind == "signed_pct":
+        return f"{value:+.2f} %"
+    if kind == "pct":
+        return f"{value:.2f} %"
+    return f"{value:.3f}"
+
+
+_KINDS = {"RMSE": "level", "MAE": "level", "MASE": "ratio", "sMAPE %": "pct",
+          "direction hit rate": "share", "RMSE vs naive %": "signed_pct"}
+
+
+def metrics_table_text(result: Result, which: str = "headline") -> pd.DataFrame:
+    """``metrics_table`` formatted for reading: returns in % (as in the headline), hit rates in %,
+    "n/a" where a metric is undefined (never "None")."""
+    table = metrics_table(result, which)
+    target = result.metrics.get("target", "log_return") if which == "headline" else "log_return"
+    is_return = target == "log_return"
+    out = table.astype(object).copy()
+    for column in table.columns:
+        out[column] = [_fmt(v, _KINDS.get(column, "ratio"), is_return) for v in table[column]]
+    return out.rename(columns={"RMSE vs naive %": "RMSE vs naive"})
+
+
+def summary_text(result: Result) -> str:
+    """The Keras model summary as one text block. Stored as a string (a list of lines in
+    results from before SCHEMA 2); joining a string again would put one character per line."""
+    summary = result.info.get("model_summary") or ""
+    return summary if isinstance(summary, str) else "\n".join(map(str, summary))
+
+
 def per_horizon_figure(result: Result, metric: str = "rmse", height: int = 320) -> go.Figure:
     rows = result.metrics.get("per_horizon", [])
     steps = [r["step"] for r in rows]

@@ -9,6 +9,7 @@ sentence the user can act on.
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import io
@@ -23,6 +24,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from core.data import quality as quality_
+from core.data import yahoo
 from core.errors import DataError
 
 SOURCES = ("sp500", "nasdaq", "yahoo", "gbm", "regime", "csv")
@@ -48,6 +51,7 @@ class PriceData:
     description: str = ""
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    quality: list[quality_.Finding] = field(default_factory=list)  # see core/data/quality.py
 
     @property
     def close(self) -> pd.Series:
@@ -82,7 +86,13 @@ class PriceData:
             raise DataError(f"no prices between {start or 'the start'} and {end or 'the end'}: "
                             f"{self.name} covers {first} to {last}")
         note = f"restricted to {frame.index[0].date()} .. {frame.index[-1].date()} ({len(frame)} rows)"
-        return PriceData(frame, self.name, self.description, [*self.notes, note], self.source)
+        return PriceData(frame, self.name, self.description, [*self.notes, note], self.source,
+                         quality_.assess(frame) if self.quality else [])  # no findings in all: none in part
+
+    def assessed(self) -> PriceData:
+        """This series with its data-quality findings (``quality.assess``)."""
+        self.quality = quality_.assess(self.frame)
+        return self
 
 
 def _standard(frame: pd.DataFrame, close: str, volume: str | None) -> pd.DataFrame:
@@ -138,7 +148,8 @@ def bundled(source: str = "sp500") -> PriceData:
     if source not in _BUNDLED:
         raise DataError(f"unknown bundled series '{source}'; choose sp500 or nasdaq")
     _, name, description = _BUNDLED[source]
-    return PriceData(_bundled_frame(source).copy(), name, description, [], source)
+    return PriceData(_bundled_frame(source).copy(), name, description,
+                     ["price column: 'Adj Close' (adjusted for splits and dividends)"], source)
 
 
 # ---- Yahoo Finance ---------------------------------------------------------------------------
@@ -171,11 +182,9 @@ def from_yahoo(ticker: str, period: str = "10y", interval: str = "1d",
     path = cache_path(ticker, period, interval, directory)
     reason = "it returned no data"
     frame: pd.DataFrame | None = None
+    failed = False
     try:
-        import yfinance as yf  # lazy: only this source needs it
-
-        raw = yf.download(ticker, period=period, interval=interval, auto_adjust=True,
-                          progress=False, threads=False, multi_level_index=False)
+        raw = yahoo.download(ticker, period, interval)
         if raw is not None and not raw.empty:
             raw = _flatten_yahoo(raw)
             column = next((c for c in ("Close", "Adj Close") if c in raw.columns), None)
@@ -186,6 +195,7 @@ def from_yahoo(ticker: str, period: str = "10y", interval: str = "1d",
                 if frame.empty:
                     frame, reason = None, "every price was missing"
     except Exception as exc:
+        failed = True
         reason = f"{type(exc).__name__}: {exc}".strip()[:200]
     if frame is not None:
         frame = frame[~frame.index.duplicated(keep="last")].sort_index()
@@ -203,8 +213,13 @@ def from_yahoo(ticker: str, period: str = "10y", interval: str = "1d",
             return PriceData(frame, ticker, f"{ticker} from Yahoo Finance ({period}, {interval}), cached",
                              [f"Yahoo Finance did not answer ({reason}); using the copy cached on {when}"],
                              "yahoo")
-    raise DataError(f"Yahoo Finance returned no data for '{ticker}' (offline, rate-limited or unknown "
-                    f"ticker) and nothing is cached; use the bundled S&P 500 (source=sp500) or upload a CSV")
+    if failed and not yahoo.is_network_error(reason):
+        # not a network problem: say what failed instead of blaming the connection
+        raise DataError(f"the Yahoo Finance download of '{ticker}' failed ({reason}) and nothing is cached; "
+                        "use the bundled S&P 500 (source=sp500) or upload a CSV")
+    why = reason if failed else "offline, rate-limited or unknown ticker"
+    raise DataError(f"Yahoo Finance returned no data for '{ticker}' ({why}) and nothing is cached; "
+                    "use the bundled S&P 500 (source=sp500) or upload a CSV")
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -239,34 +254,59 @@ def _read_bytes(source: str | os.PathLike | bytes | IO) -> tuple[bytes, str]:
     return data, name
 
 
-def _parse_dates(values: pd.Series) -> pd.Series:
-    parsed = pd.to_datetime(values, errors="coerce")
-    if parsed.dtype == object or getattr(parsed.dt, "tz", None) is not None:
-        parsed = pd.to_datetime(values, errors="coerce", utc=True).dt.tz_localize(None)
-    return parsed
-
-
-def _find_date_column(frame: pd.DataFrame) -> tuple[str, pd.Series]:
+def _find_date_column(frame: pd.DataFrame) -> tuple[str, pd.Series, str | None]:
     by_name = {str(c).strip().lower(): c for c in frame.columns}
     for key in _DATE_NAMES:
         if key in by_name:
             column = by_name[key]
-            parsed = _parse_dates(frame[column])
-            bad = parsed.isna() & frame[column].notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"column '{column}' has {int(bad.sum())} value(s) that are not dates "
-                                f"(first: row {row + 2}, {frame[column].iloc[row]!r}); use e.g. 2020-01-31")
-            if parsed.isna().any():
-                raise DataError(f"column '{column}' has empty dates; every row needs a date")
-            return str(column), parsed
+            parsed, note = quality_.parse_dates(frame[column], str(column))
+            return str(column), parsed, note
     first = frame.columns[0]
-    if frame[first].dtype == object or pd.api.types.is_string_dtype(frame[first]):
-        parsed = _parse_dates(frame[first])
-        if parsed.notna().mean() >= 0.95 and parsed.notna().all():
-            return str(first), parsed
+    try:
+        parsed, note = quality_.parse_dates(frame[first], str(first))
+        return str(first), parsed, note
+    except DataError:
+        pass
     raise DataError("no date column: name one 'Date' (or date/datetime/timestamp) or put the dates "
                     f"in the first column; found columns {', '.join(map(str, frame.columns))}")
+
+
+_DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _read_table(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Every cell as text (parsed later, explicitly), the delimiter sniffed; rows with more fields
+    than the header are unquoted thousands separators (1,234.56) when the file has two columns."""
+    notes: list[str] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        notes.append(f"{file_name} is not UTF-8; read it as Windows-1252 text")
+    delimiter = quality_.sniff_delimiter(text)
+    if delimiter != ",":
+        notes.append(f"columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}")
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+            if any(cell.strip() for cell in row)]
+    if not rows:
+        raise DataError(f"{file_name} is empty; it needs a header row and one row per date")
+    header, body = [c.strip() for c in rows[0]], rows[1: MAX_ROWS + 2]
+    if len(header) < 2:
+        raise DataError(f"{file_name} needs at least two columns: a date and a price (Close); found "
+                        f"{header[0] if header else 'nothing'!r} (use ',' or ';' between columns)")
+    long_rows = [i for i, row in enumerate(body) if len(row) > len(header)]
+    if long_rows:
+        if len(header) != 2 or delimiter != ",":
+            row = body[long_rows[0]]
+            raise DataError(f"row {long_rows[0] + 2} has {len(row)} fields but the header has {len(header)} "
+                            f"({delimiter.join(row)!r}); quote numbers with thousands separators (\"1,234.56\") "
+                            "or write them without (1234.56)")
+        body = [[row[0], ",".join(row[1:])] if len(row) > 2 else row for row in body]
+        notes.append(f"{len(long_rows)} row(s) had unquoted thousands separators; the price is the rest of the row")
+    body = [row + [""] * (len(header) - len(row)) for row in body]
+    if not body:
+        raise DataError(f"{file_name} has a header but no rows")
+    return pd.DataFrame(body, columns=header, dtype="string"), notes
 
 
 def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
@@ -277,44 +317,30 @@ def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _numeric(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    cleaned = values.astype("string").str.replace(r"[,$\s]", "", regex=True)
-    return pd.to_numeric(cleaned, errors="coerce").astype(float)
-
-
 def from_csv(source: str | os.PathLike | bytes | IO, name: str | None = None,
              require_positive: bool = True) -> PriceData:
     """A date column plus a price column (Adj Close / Close / price, any case), optional Volume."""
     data, file_name = _read_bytes(source)
-    try:
-        frame = pd.read_csv(io.BytesIO(data), nrows=MAX_ROWS + 1, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{file_name} is empty; it needs a header row and one row per date") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"{file_name} is not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    frame, notes = _read_table(data, file_name)
     if len(frame) > MAX_ROWS:
         raise DataError(f"{file_name} has more than {MAX_ROWS:,} rows; cut it to the rows you need")
-    if frame.shape[1] < 2:
-        raise DataError(f"{file_name} needs at least two columns: a date and a price (Close)")
-    notes: list[str] = []
-    date_column, dates = _find_date_column(frame)
+    date_column, dates, date_note = _find_date_column(frame)
+    notes += [date_note] if date_note else []
     price_column = _find_column(frame.drop(columns=[date_column]), _PRICE_NAMES)
     if price_column is None:
         raise DataError("no price column: name it 'Close', 'Adj Close' or 'price'; found columns "
                         f"{', '.join(map(str, frame.columns))}")
-    raw_prices = frame[price_column]
-    prices = _numeric(raw_prices)
-    text = prices.isna() & raw_prices.notna() & (raw_prices.astype("string").str.strip() != "")
-    if text.any():
-        row = int(np.flatnonzero(text.to_numpy())[0])
-        raise DataError(f"column '{price_column}' has text instead of numbers in {int(text.sum())} row(s) "
-                        f"(first: row {row + 2}, {raw_prices.iloc[row]!r})")
-    table = pd.DataFrame({"close": prices.to_numpy()}, index=pd.DatetimeIndex(dates.to_numpy()))
+    prices, number_note = quality_.parse_numbers(frame[price_column], str(price_column))
+    notes += [number_note] if number_note else []
+    other = _find_column(frame.drop(columns=[date_column, price_column]), _PRICE_NAMES)
+    notes.append(f"price column: '{price_column}'" + (f" ('{other}' is not used)" if other is not None else ""))
+    table = pd.DataFrame({"close": prices}, index=pd.DatetimeIndex(dates.to_numpy()))
     volume_column = _find_column(frame, ("volume", "vol"))
     if volume_column is not None:
-        volume = _numeric(frame[volume_column])
+        try:
+            volume = pd.Series(quality_.parse_numbers(frame[volume_column], str(volume_column))[0])
+        except DataError:
+            volume = pd.Series([np.nan])
         if volume.isna().any() or (volume < 0).any():
             notes.append(f"column '{volume_column}' has missing or negative values; volume is not used")
         else:
@@ -419,7 +445,12 @@ def regime_with_path(n: int = 2520, seed: int = 0, s0: float = 100.0, start: str
 # ---- one entry point -------------------------------------------------------------------------
 def load_prices(source: str = "sp500", *, ticker: str = "", period: str = "10y", interval: str = "1d",
                 path: Any = None, seed: int = 0) -> PriceData:
-    """Dispatch on ``source``; a ``path`` (file path, bytes or file object) always means CSV."""
+    """Dispatch on ``source``; a ``path`` (file path, bytes or file object) always means CSV. Every
+    source goes through the data-quality check (``PriceData.quality``)."""
+    return _load(source, ticker=ticker, period=period, interval=interval, path=path, seed=seed).assessed()
+
+
+def _load(source: str, *, ticker: str, period: str, interval: str, path: Any, seed: int) -> PriceData:
     if path is not None:
         return from_csv(path)
     if source in _BUNDLED:

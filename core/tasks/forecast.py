@@ -34,14 +34,15 @@ import pandas as pd
 
 from core import metrics as fm
 from core.config import TaskConfig, param
-from core.data import prices
+from core.data import prices, quality
 from core.data.prices import PriceData
 from core.errors import ConfigError, DataError, TrainingDiverged
 from core.result import Progress, Result
 from core.tasks import Preset
+from core.tasks import forecast_verdict as fv
 
 NAME = "forecast"
-SCHEMA = 1
+SCHEMA = 2  # 2: data_quality, robustness, verdict_kind, interval check, backtest caveat
 
 MODELS = ("lstm", "gru", "bilstm", "cnn")
 TARGETS = ("log_return", "price")
@@ -519,7 +520,7 @@ def train(config: Config, data: PriceData, progress: Progress) -> Result:
     if not np.isfinite(forecast).all():
         raise TrainingDiverged()
     main_weights = model.get_weights()  # walk-forward warm-starts from (and changes) these
-    evaluation = evaluate(config, ds, te, forecast, val_forecast)
+    evaluation = evaluate(config, ds, te, forecast, val_forecast, quality.flagged_dates(data.quality))
     wf_metrics, wf_arrays = walk_forward(config, ds, trainer, forecast, progress, config.epochs, total,
                                          wf_epochs)
     model.set_weights(main_weights)
@@ -527,6 +528,7 @@ def train(config: Config, data: PriceData, progress: Progress) -> Result:
     summary: list[str] = []
     model.summary(print_fn=lambda line, *a, **k: summary.append(line))
     m = evaluation.metrics
+    m["data_quality"] = [f.to_dict() for f in data.quality]
     m["walk_forward"] = wf_metrics
     m["val_loss"] = float(history.best_val)
     m["best_epoch"] = int(history.best_epoch)
@@ -551,8 +553,9 @@ class Evaluation:
 
 
 def evaluate(config: Config, ds: Dataset, origins: np.ndarray, forecast: np.ndarray,
-             val_forecast: np.ndarray) -> Evaluation:
-    """Metrics and chart arrays of the test forecasts (all in target units)."""
+             val_forecast: np.ndarray, flagged: set[str] | None = None) -> Evaluation:
+    """Metrics and chart arrays of the test forecasts (all in target units). ``flagged``: ISO
+    dates of bad-data days (core.data.quality); the verdict is fragile when they are in the test."""
     actual = ds.targets(origins)
     base = baselines(ds, origins)
     train_target = ds.target[: ds.train_end]
@@ -572,7 +575,9 @@ def evaluate(config: Config, ds: Dataset, origins: np.ndarray, forecast: np.ndar
     for h, row in enumerate(rows):
         row["dm"] = fm.diebold_mariano(actual[:, h], forecast[:, h], base["naive"][:, h], horizon=h + 1)
     metrics["per_horizon"] = rows
-    metrics["verdict"] = verdict(config, metrics)
+    metrics["robustness"] = fv.robustness(actual[:, 0], forecast[:, 0], base["naive"][:, 0],
+                                          ds.dates[origins + 1], flagged or set())
+    metrics["verdict"], metrics["verdict_kind"] = _verdict(config, metrics)
 
     # split-conformal interval from validation residuals, one half-width per step
     val_actual = ds.targets(ds.val_origins)
@@ -587,6 +592,7 @@ def evaluate(config: Config, ds: Dataset, origins: np.ndarray, forecast: np.ndar
                               for h in range(config.horizon)],
         "method": "split conformal: |validation residual| quantile added around each test forecast",
     }
+    metrics["interval"]["check"] = fv.interval_check(metrics["interval"], len(origins))
 
     # one-step return forecasts (implied by a price forecast) for the lag diagnostic and the backtest
     last = ds.close[origins]
@@ -614,6 +620,7 @@ def evaluate(config: Config, ds: Dataset, origins: np.ndarray, forecast: np.ndar
     metrics["lag_correlation"] = lag_diagnostic(ds, origins, forecast[:, 0], is_price)
     backtest, equity = toy_backtest(ds, origins, implied, config.cost_bps)
     metrics["backtest"] = backtest
+    backtest["caveat"] = fv.backtest_caveat(metrics)
 
     arrays = {
         "test_dates": ds.dates[origins + 1].asi8.astype(np.int64),
@@ -643,22 +650,13 @@ def mase_scale(config: Config, train_target: np.ndarray) -> float | None:
 
 
 def verdict(config: Config, metrics: dict[str, Any]) -> str:
-    label = MODEL_LABELS[config.model]
+    """The headline sentence (core/tasks/forecast_verdict.py: robust checks before "significant")."""
+    return _verdict(config, metrics)[0]
+
+
+def _verdict(config: Config, metrics: dict[str, Any]) -> tuple[str, str]:
     naive = "the random walk (zero return)" if config.target == "log_return" else "the naive 'tomorrow = today' price"
-    m, n = metrics["model"]["rmse"], metrics["naive"]["rmse"]
-    p = metrics["dm"]["p_value"]
-    count = metrics["n_test"]
-    if m is None or n is None or n == 0:
-        return f"The {label}'s test RMSE could not be compared with {naive}."
-    gain = (n - m) / n * 100
-    p_text = "n/a" if p is None else f"{p:.2g}"
-    significant = p is not None and p < 0.05
-    if gain > 0:
-        return (f"The {label} beat {naive} by {gain:.1f} % in RMSE on {count} test points; the difference is "
-                f"{'' if significant else 'not '}significant at 5 % (Diebold-Mariano p = {p_text}).")
-    return (f"The {label} did not beat {naive}: its RMSE is {-gain:.1f} % higher on {count} test points "
-            f"({'significantly worse' if significant else 'not a significant difference'} at 5 %, "
-            f"Diebold-Mariano p = {p_text}).")
+    return fv.verdict(MODEL_LABELS[config.model], naive, metrics)
 
 
 def lag_diagnostic(ds: Dataset, origins: np.ndarray, forecast: np.ndarray, is_price: bool) -> dict[str, Any]:

@@ -1,0 +1,157 @@
+"""The forecast verdict, and the checks that keep it honest on messy data.
+
+Why: a squared-error comparison over a few hundred test days can be decided by a handful of days.
+Six bad ticks in a EURUSD export turned "the LSTM loses by 2.9 %" into "beats the random walk by
+2.6 %"; eight spiked rows flipped an AAPL run to "significant, p = 0.001". So before the page says
+"beat ... significant" it checks that
+
+* no flagged bad-data day (``core.data.quality``) sits in the test slice,
+* the absolute-error Diebold-Mariano test agrees (absolute errors are not dominated by a few days),
+* the win is not made by a few days (``metrics.loss_concentration``),
+
+and otherwise calls the result fragile and says why. ``kind`` tells the page what colour to use:
+only "robust_win" is shown as a success.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import metrics as fm
+
+ALPHA = 0.05
+SHARE = 0.8            # "k test days account for 80 % of the squared-error difference"
+FEW_DAYS_SHARE = 0.02  # ... and k at most 2 % of the test days (or 3 days) makes the win fragile
+
+
+def _p(p: float | None) -> str:
+    return "n/a" if p is None else f"{p:.2g}"
+
+
+def robustness(actual: np.ndarray, forecast: np.ndarray, naive: np.ndarray, dates: pd.DatetimeIndex,
+               flagged: set[str]) -> dict[str, Any]:
+    """Robust view of the step-1 model-vs-naive comparison: absolute-error DM test, loss
+    concentration, and the comparison without the flagged (bad-data) test days."""
+    conc = fm.loss_concentration(actual, forecast, naive, SHARE)
+    n = conc["n"]
+    conc["dates"] = [str(dates[i].date()) for i in conc.pop("indices")][:20]
+    conc["fragile"] = bool(conc["days"] is not None and conc["days"] <= max(3, FEW_DAYS_SHARE * n))
+    if conc["days"] is not None:
+        conc["sentence"] = (f"{conc['days']} of {n} test days account for {SHARE * 100:.0f} % of the squared-error "
+                            "difference.")
+    else:
+        conc["sentence"] = "The model and the naive forecast have the same squared error."
+    hit = np.array([str(d.date()) in flagged for d in dates]) if flagged else np.zeros(len(dates), bool)
+    out: dict[str, Any] = {
+        "dm_absolute": fm.diebold_mariano(actual, forecast, naive, horizon=1, loss="absolute"),
+        "concentration": conc,
+        "flagged_test_days": int(hit.sum()),
+        "flagged_test_dates": [str(d.date()) for d in dates[hit]][:20],
+        "excluding_flagged": None,
+    }
+    if hit.any() and (~hit).sum() >= 3:
+        keep = ~hit
+        m_rmse, n_rmse = fm.rmse(actual[keep], forecast[keep]), fm.rmse(actual[keep], naive[keep])
+        out["excluding_flagged"] = {
+            "n": int(keep.sum()), "model_rmse": m_rmse, "naive_rmse": n_rmse,
+            "gain_pct": (n_rmse - m_rmse) / n_rmse * 100 if m_rmse is not None and n_rmse else None,
+            "dm": fm.diebold_mariano(actual[keep], forecast[keep], naive[keep], horizon=1),
+        }
+    return out
+
+
+def _fragility(gain: float, rob: dict[str, Any]) -> list[str]:
+    """Reasons a win of ``gain`` % in RMSE is not to be trusted (empty: none)."""
+    reasons = []
+    if rob["flagged_test_days"]:
+        text = f"{rob['flagged_test_days']} flagged bad-data day(s) sit in the test slice"
+        ex = rob.get("excluding_flagged") or {}
+        if ex.get("gain_pct") is not None:
+            g = ex["gain_pct"]
+            text += (f"; without them the model {'still wins' if g > 0 else 'loses'} by {abs(g):.1f} % "
+                     f"(p = {_p(ex['dm']['p_value'])})")
+        reasons.append(text)
+    dma = rob["dm_absolute"]
+    mean = dma.get("mean_loss_difference")
+    if mean is not None and mean >= 0:
+        reasons.append(f"by absolute error the model is not better (MAE Diebold-Mariano p = {_p(dma['p_value'])})")
+    elif dma.get("p_value") is None or dma["p_value"] >= ALPHA:
+        reasons.append(f"the absolute-error Diebold-Mariano test does not confirm it (p = {_p(dma['p_value'])})")
+    if rob["concentration"]["fragile"] and gain > 0:
+        reasons.append(rob["concentration"]["sentence"].rstrip(".") + " (a few days decide it)")
+    return reasons
+
+
+def verdict(label: str, naive: str, metrics: dict[str, Any]) -> tuple[str, str]:
+    """(sentence, kind); kind is robust_win, fragile_win, insignificant_win, no_win or
+    significant_loss. Never "beat ... significant" unless the robust checks agree."""
+    m, n = metrics["model"]["rmse"], metrics["naive"]["rmse"]
+    p = metrics["dm"]["p_value"]
+    count = metrics["n_test"]
+    rob = metrics.get("robustness") or {}
+    if m is None or n is None or n == 0:
+        return f"The {label}'s test RMSE could not be compared with {naive}.", "no_win"
+    gain = (n - m) / n * 100
+    significant = p is not None and p < ALPHA
+    concentration = (rob.get("concentration") or {}).get("sentence", "")
+    flagged = rob.get("flagged_test_days", 0)
+    caution = (f" Caution: {flagged} flagged bad-data day(s) sit in the test slice." if flagged else "")
+    if gain > 0 and significant:
+        reasons = _fragility(gain, rob) if rob else []
+        if reasons:
+            text = (f"The {label}'s RMSE is {gain:.1f} % lower than {naive}'s on {count} test points "
+                    f"(squared-error Diebold-Mariano p = {_p(p)}), but the result is fragile: {'; '.join(reasons)}.")
+            return text, "fragile_win"
+        dma = rob.get("dm_absolute", {}).get("p_value")
+        text = (f"The {label} beat {naive} by {gain:.1f} % in RMSE on {count} test points; the difference is "
+                f"significant at 5 % (Diebold-Mariano p = {_p(p)}; absolute-error test p = {_p(dma)}). "
+                f"{concentration}")
+        return text, "robust_win"
+    if gain > 0:
+        text = (f"The {label} beat {naive} by {gain:.1f} % in RMSE on {count} test points; the difference is "
+                f"not significant at 5 % (Diebold-Mariano p = {_p(p)}). {concentration}{caution}")
+        return text, "insignificant_win"
+    text = (f"The {label} did not beat {naive}: its RMSE is {-gain:.1f} % higher on {count} test points "
+            f"({'significantly worse' if significant else 'not a significant difference'} at 5 %, "
+            f"Diebold-Mariano p = {_p(p)}). {concentration}{caution}")
+    return text, "significant_loss" if significant else "no_win"
+
+
+def backtest_caveat(metrics: dict[str, Any]) -> str:
+    """Why the toy strategy can beat buy-and-hold in this one test period while the forecast does
+    not beat the random walk: computed from the run's numbers."""
+    bt = metrics.get("backtest") or {}
+    s = (bt.get("strategy") or {}).get("cumulative_return")
+    b = (bt.get("buy_and_hold") or {}).get("cumulative_return")
+    block = metrics.get("implied_return") or metrics
+    hit = (block.get("model") or {}).get("directional_accuracy")
+    n = int(metrics.get("n_test") or 0)
+    if s is None or b is None or hit is None or n == 0:
+        return "The toy backtest has too little to say on this run."
+    from scipy.stats import binomtest
+
+    p_hit = binomtest(round(hit * n), n, 0.5).pvalue
+    kind = metrics.get("verdict_kind", "")
+    forecast = ("the forecast beat the random walk robustly" if kind == "robust_win"
+                else "the forecast did not robustly beat the random walk")
+    lead = "beat" if s > b else "trailed"
+    return (f"The sign strategy returned {s:+.1%} against {b:+.1%} for buy-and-hold, so it {lead} it over "
+            f"these {n} test days, but this is one sample path: its direction hit rate is {hit:.1%} "
+            f"(binomial p = {_p(p_hit)} against a coin flip), {forecast}, and a few large days decide both "
+            "equity curves. A lead like this can come from luck; it is not evidence of skill.")
+
+
+def interval_check(interval: dict[str, Any], n: int) -> dict[str, Any]:
+    """``metrics.coverage_check`` on the step-1 interval, with a sentence for the page."""
+    check = fm.coverage_check(interval.get("coverage"), interval["level"], n)
+    if check["status"] == "failing":
+        check["message"] = (f"The {interval['level']:.0%} prediction interval fails: it covered "
+                            f"{interval['coverage']:.1%} of the {n} test points, far below the level asked "
+                            f"(below {check['min_acceptable']:.1%} = level - 3 binomial standard errors). "
+                            "Validation residuals did not describe the test period (a trend or a volatility change).")
+    else:
+        check["message"] = ""
+    return check

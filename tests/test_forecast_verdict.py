@@ -1,0 +1,87 @@
+"""The forecast verdict on messy data (core/tasks/forecast_verdict.py): spike-and-revert ticks in
+the test slice must not produce "beat the random walk ... significant". No training: a hand-made
+forecast that 'predicts' each reversal plays the model that learned the bad ticks."""
+
+import numpy as np
+import pytest
+
+from core.data import prices, quality
+from core.tasks import forecast as fc
+
+CONFIG = fc.Config(source="gbm", lookback=10, walk_forward=0)
+
+
+def _spiked_gbm(spikes: int, factor: float = 1.2) -> prices.PriceData:
+    data = prices.gbm(seed=3)
+    frame = data.frame.copy()
+    for k in range(spikes):
+        frame.iloc[-350 + 30 * k, 0] *= factor  # one bad price, reversed the next day
+    return prices.PriceData(frame, "spiked GBM", source="gbm").assessed()
+
+
+def _evaluate(data: prices.PriceData, flagged: set[str]):
+    ds = fc.prepare(CONFIG, data)
+    te, va = ds.test_origins, ds.val_origins
+    prev = ds.returns[te]  # today's return, known at the origin
+    rng = np.random.default_rng(0)
+    forecast = np.where(prev > 0.08, -0.9 * prev, rng.normal(0, 2e-4, len(te)))[:, None]
+    val_forecast = np.zeros((len(va), 1))
+    return fc.evaluate(CONFIG, ds, te, forecast, val_forecast, flagged).metrics
+
+
+def test_spiked_test_slice_gives_a_fragile_verdict_not_a_significant_win():
+    data = _spiked_gbm(10)
+    assert [f.kind for f in data.quality] == ["bad_tick"] and data.quality[0].count == 20
+    m = _evaluate(data, quality.flagged_dates(data.quality))
+    gain = (m["naive"]["rmse"] - m["model"]["rmse"]) / m["naive"]["rmse"]
+    assert gain > 0.02 and m["dm"]["p_value"] < 0.05  # the squared-error test alone says "significant win"
+    assert m["verdict_kind"] == "fragile_win"
+    v = m["verdict"]
+    assert "beat" not in v and "fragile" in v
+    assert "20 flagged bad-data day(s) sit in the test slice" in v
+    rob = m["robustness"]
+    assert rob["flagged_test_days"] == 20
+    assert rob["excluding_flagged"]["gain_pct"] < 0  # without the bad ticks the model loses
+    assert "without them the model loses" in v
+    assert rob["dm_absolute"]["loss"] == "absolute error"
+    conc = rob["concentration"]
+    assert conc["days"] <= 20 and f"{conc['days']} of {m['n_test']} test days account for 80 %" in conc["sentence"]
+
+
+def test_few_days_deciding_the_win_is_fragile_even_when_nothing_is_flagged():
+    data = _spiked_gbm(5)
+    m = _evaluate(data, set())  # as if the quality check had missed them
+    assert m["dm"]["p_value"] < 0.05
+    assert m["verdict_kind"] == "fragile_win" and "beat" not in m["verdict"]
+    assert m["robustness"]["concentration"]["fragile"]
+    assert "test days account for 80 % of the squared-error difference" in m["verdict"]
+
+
+def test_clean_series_verdict_names_the_concentration():
+    data = prices.gbm(seed=3)
+    m = _evaluate(data, set())
+    assert m["robustness"]["flagged_test_days"] == 0 and m["robustness"]["excluding_flagged"] is None
+    assert "test days account for 80 %" in m["verdict"]
+    assert m["verdict_kind"] in ("no_win", "insignificant_win", "significant_loss")
+
+
+def test_failing_interval_is_flagged():
+    data = prices.gbm(seed=3)
+    ds = fc.prepare(CONFIG, data)
+    te, va = ds.test_origins, ds.val_origins
+    m = fc.evaluate(CONFIG, ds, te, np.full((len(te), 1), 0.05), ds.targets(va), set()).metrics
+    check = m["interval"]["check"]
+    assert m["interval"]["coverage"] < 0.1  # a zero-width interval far from every return
+    assert check["status"] == "failing" and check["min_acceptable"] == pytest.approx(
+        0.9 - 3 * np.sqrt(0.9 * 0.1 / len(te)))
+    assert "fails" in check["message"]
+    ok = fc.evaluate(CONFIG, ds, te, np.zeros((len(te), 1)), np.zeros((len(va), 1)), set()).metrics
+    assert ok["interval"]["check"]["status"] == "ok" and ok["interval"]["check"]["message"] == ""
+
+
+def test_backtest_caveat_is_computed_from_the_numbers():
+    m = _evaluate(prices.gbm(seed=3), set())
+    caveat = m["backtest"]["caveat"]
+    hit = m["model"]["directional_accuracy"]
+    assert f"{hit:.1%}" in caveat and "one sample path" in caveat and "binomial p" in caveat
+    assert f"{m['backtest']['strategy']['cumulative_return']:+.1%}" in caveat
