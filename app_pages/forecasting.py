@@ -1,4 +1,5 @@
 import io
+import json
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -102,6 +103,7 @@ def _live(event: dict, history: list) -> None:
 
 
 result = job_panel.result_or_last(fc, config, data, auto=False, live_view=_live)
+controls.lesson(result)
 
 m = result.metrics
 # green only for a robust, significant win (forecast_verdict.py decides); amber for everything else
@@ -127,15 +129,21 @@ def _level(x) -> str:
     return f"{x * 100:.3f} %" if is_return else f"{x:,.4g}"
 
 
+def _colour(p_value) -> str:
+    """Lower is better: green/red only when the test says the difference is real, grey otherwise."""
+    return "inverse" if p_value is not None and p_value < 0.05 else "off"
+
+
 model_mase, naive_mase = m["model"]["mase"], m["naive"]["mase"]
+robust = m.get("robustness") or {}
 cols = st.columns(5)
 cols[0].metric("Model RMSE", _level(m["model"]["rmse"]),
                f"{(m['model']['rmse'] / m['naive']['rmse'] - 1) * 100:+.2f} % vs naive" if m["naive"]["rmse"] else None,
-               delta_color="inverse")
+               delta_color=_colour((m.get("dm") or {}).get("p_value")))
 cols[1].metric("Naive RMSE", _level(m["naive"]["rmse"]))
 cols[2].metric("MASE (model)", "n/a" if model_mase is None else f"{model_mase:.3f}",
                None if model_mase is None or naive_mase is None else f"{model_mase - naive_mase:+.4f} vs naive",
-               delta_color="inverse")
+               delta_color=_colour((robust.get("dm_absolute") or {}).get("p_value")))
 cols[3].metric("Direction hit rate", "n/a" if m["model"]["directional_accuracy"] is None
                else f"{m['model']['directional_accuracy']:.1%}")
 cols[4].metric("Test points", f"{m['n_test']}")
@@ -154,6 +162,9 @@ st.caption("Step-1 forecasts on the test slice. MASE divides each MAE by the in-
            "(zero return for returns, yesterday's price for prices): compare model and naive in the same column. "
            "Training: " + ("cached" if result.cached else f"{result.seconds:.1f} s") +
            f", {m.get('epochs_run', '?')} epochs (best {m.get('best_epoch', '?')}).")
+for note in result.info.get("notes", []):
+    if data is None or note not in data.notes:  # the data's own notes are already under the title
+        st.caption(f"Note: {note}.")
 
 tabs = st.tabs(["Forecast", "Series and split", "Per horizon", "Is it just lagging?", "Walk-forward",
                 "Toy backtest", "Training", "Downloads"])
@@ -172,8 +183,10 @@ with tabs[0]:
                    f"{interval.get('mean_width', float('nan')):.4g}.")
 with tabs[1]:
     st.plotly_chart(charts.split_figure(result, config), key="fc:split")
+    parts = result.info.get("splits", {})
     st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
-               "watches the validation rows; the test rows are touched once, for the numbers above.")
+               "watches the validation rows; the test rows are touched once, for the numbers above. " +
+               " · ".join(f"{name}: {p['start']} to {p['end']} ({p['rows']} rows)" for name, p in parts.items()))
 with tabs[2]:
     st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
 with tabs[3]:
@@ -206,3 +219,10 @@ with tabs[7]:
     if result.model_path:
         with open(result.model_path, "rb") as fh:
             st.download_button("Trained model (.keras)", io.BytesIO(fh.read()), "forecast_model.keras")
+        preprocessing = {"features": result.info.get("features"), "target": result.info.get("target"),
+                         "lookback": config.lookback if config is not None else None,
+                         "scaler": result.info.get("scaler")}
+        st.download_button("Inputs and scaler for the model (JSON)", json.dumps(preprocessing, indent=2),
+                           "forecast_preprocessing.json", "application/json",
+                           help="The model expects standardised inputs: (x - x_mean) / x_std per feature, in this "
+                                "order; its output times y_std plus y_mean is the forecast.")

@@ -105,7 +105,8 @@ inputs = ", ".join(result.info["feature_labels"])
 def _delta(name: str) -> dict:
     """Green only for a real improvement, red for a real loss, grey within sampling error."""
     c = cmp[name]
-    return dict(delta=f"{c['difference'] * 100:+.1f} pts vs {'majority' if name == 'majority' else 'logistic'}",
+    label = "network {:+.1f} pts" if name == "majority" else "{:+.1f} pts vs logistic"
+    return dict(delta=label.format(c["difference"] * 100),
                 delta_color={"better": "normal", "worse": "normal", "tie": "off"}[c["verdict"]])
 
 

@@ -300,3 +300,15 @@ def test_share_link_uses_the_host_the_browser_asked_for_or_the_public_url():
     assert share_url(params, "http://localhost:8501/findl/playground", {"Host": "localhost:8501"},
                      public_url="http://teacher-pc:8501/findl/", base_url_path="findl") == \
         "http://teacher-pc:8501/findl/playground?hidden=4&epochs=50"
+
+
+def test_forecasting_link_values_within_the_config_limits_are_kept():
+    """The page used to re-declare lookback <= 250, walk_forward <= 10, patience <= 20 and clamp links."""
+    from core.tasks import forecast as fc
+
+    at = _open("app_pages/forecasting.py", {"lookback": "400", "walk_forward": "15", "patience": "50"})
+    assert not at.exception and not any("ignored" in w.value for w in at.warning)
+    for name, value in (("lookback", 400), ("walk_forward", 15), ("patience", 50)):
+        widget = at.slider(key=f"fc.{name}")
+        assert widget.value == value and widget.max == fc.Config.meta(name)["max"], name
+        assert at.query_params[name] in (str(value), [str(value)])

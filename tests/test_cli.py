@@ -112,3 +112,15 @@ def test_prewarm_trains_presets_once():
     assert second.stdout.strip() == "playground/xor-product: cached"
     bad = findl("prewarm", "--task", "playground", "--preset", "nope")
     assert bad.returncode == 2 and "unknown preset" in bad.stderr
+
+
+def test_prewarm_trains_every_preset_of_every_task():
+    """The lesson presets a teacher prewarms before class all train (full settings, fresh store)."""
+    from core.tasks import get_task, task_names
+
+    r = findl("prewarm")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    expected = [f"{t}/{p}" for t in task_names() for p in get_task(t).PRESETS]
+    assert [line.split(":")[0] for line in lines] == expected
+    assert all(": trained" in line for line in lines), lines

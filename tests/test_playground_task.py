@@ -206,11 +206,11 @@ def _dated_csv(n=120, shuffled=True):
     label = (rng.uniform(size=n) < 0.5).astype(int)
     order = rng.permutation(n) if shuffled else np.arange(n)
     rows = "".join(f"{dates[i]},{x1[i]:.4f},{x2[i]:.4f},{label[i]}\n" for i in order)
-    return ("date,x1,x2,label\n" + rows).encode(), dates
+    return ("date,x1,x2,label\n" + rows).encode()
 
 
 def test_csv_with_dates_is_split_chronologically():
-    raw, dates = _dated_csv()
+    raw = _dated_csv()
     data = pg.toy2d.load_csv(raw)
     assert data.ordered and any("sorted by 'date'" in n for n in data.notes)
     assert np.all(np.diff(data.x[:, 0]) > -0.3)  # sorted back into time order
@@ -233,7 +233,7 @@ def test_time_split_needs_ordered_rows_and_dates_must_parse():
     ordered = b"x1,x2,label\n" + b"".join(f"{i},{i % 3},{i % 2}\n".encode() for i in range(20))
     data = pg.toy2d.load_csv(ordered)  # no date column: the user can still say the rows are in time order
     assert not data.ordered
-    train_idx, test_idx = pg.split(pg.Config(dataset="csv", split="time", batch_size=8), data)
+    _, test_idx = pg.split(pg.Config(dataset="csv", split="time", batch_size=8), data)
     assert list(test_idx) == list(range(14, 20))
 
 
@@ -244,3 +244,36 @@ def test_cost_view_speaks_of_the_dataset():
     fig = charts.cost_curve(pg.cost_analysis(np.array([0, 1]), np.array([0.2, 0.8]), 1, 1), moons)
     text = fig.layout.title.text + fig.layout.xaxis.title.text + fig.layout.yaxis.title.text
     assert "applicant" not in text and "P(class 1)" in text and "per point" in text
+
+
+def _preset(name, data_seed, **changes):
+    config = pg.Config(**{**pg.PRESETS[name].settings, **changes}, data_seed=data_seed)
+    return pg.train(config, pg.load_data(config), Progress())
+
+
+@pytest.mark.parametrize("data_seed", [0, 1, 2])
+def test_preset_sentences_are_what_the_numbers_show(data_seed):
+    """Each playground lesson's sentence, checked on three data samples (not one lucky run)."""
+    over = _preset("overfit", data_seed)
+    m, test_loss = over.metrics, over.arrays["hist_test_loss"]
+    assert m["train_accuracy"] > 0.93 and 0.08 <= m["train_accuracy"] - m["test_accuracy"] <= 0.2
+    assert test_loss[-1] > 1.5 * test_loss.min()
+    cured = _preset("dropout-cures-overfit", data_seed).metrics
+    assert cured["test_loss"] < 0.75 * m["test_loss"] and abs(cured["test_accuracy"] - m["test_accuracy"]) <= 0.07
+    assert _preset("underfit-linear", data_seed).metrics["train_accuracy"] < 0.92
+    assert _preset("features-not-depth", data_seed).metrics["test_accuracy"] > 0.95
+    assert _preset("xor-product", data_seed).metrics["test_accuracy"] > 0.9
+    high = _preset("lr-too-high", data_seed).arrays["hist_train_loss"]
+    assert np.sum(np.diff(high) > 0) >= 10 and np.diff(high).max() > 0.3  # jumps instead of falling smoothly
+    low = _preset("lr-too-low", data_seed).arrays["hist_train_loss"]
+    assert low[0] - low[-1] < 0.2 and low[-1] > 0.6
+    spiral = _preset("spiral-deep", data_seed).metrics
+    assert spiral["train_accuracy"] > 0.95 and spiral["test_accuracy"] > 0.9
+    flat = _preset("spiral-deep", data_seed, hidden=(), activation="linear", features=("x1", "x2", "sinx1", "sinx2"))
+    assert flat.metrics["test_accuracy"] < 0.75
+    grids = _preset("seeds-disagree", data_seed).arrays["seed_grids"].astype(float) >= 0.5
+    share = grids.mean(axis=0)
+    assert np.mean((share > 0) & (share < 1)) > 0.04  # seeds split on part of the picture
+    credit = _preset("credit-default", data_seed)
+    costs = pg.cost_analysis(credit.arrays["y_test"], credit.arrays["seed_test_probs"][0], 5000, 1000)
+    assert costs["best_threshold"] < 0.5 and costs["best_cost"] < costs["cost_at_half"]

@@ -7,7 +7,7 @@ training rows only; early stopping (best weights restored) watches the validatio
 never puts a test value into a training input, a training target or a scaler statistic. Headline
 metrics use the one-step-ahead forecasts of the test slice; ``per_horizon`` has every step.
 
-Speed (DESIGN §6): instead of ``model.fit`` with batch 32, training runs a compiled train step
+Speed (docs/DESIGN.md, "Forecasting"): instead of ``model.fit`` with batch 32, training runs a compiled train step
 (one ``tf.function`` with a fixed input signature, traced once) over arrays that stay in memory,
 with batch 512 and learning rate 4e-3 (tuned: the larger batch needs the larger step), plus early
 stopping (patience 3). ``bench/forecast.py`` measures it against plain ``fit``.
@@ -812,17 +812,13 @@ def _info(config: Config, data: PriceData, ds: Dataset, summary: list[str], hist
         "data": {"name": data.name, "description": data.description, "rows": len(data), "source": data.source},
         "splits": {"train": span(0, ds.train_end), "validation": span(ds.train_end, ds.val_end),
                    "test": span(ds.val_end, ds.n)},
-        "windows": {"train": len(ds.train_origins), "validation": len(ds.val_origins),
-                    "test": len(ds.test_origins)},
         "features": list(ds.feature_names),
-        "feature_help": {k: FEATURE_HELP[k] for k in ds.feature_names},
         "target": config.target,
         "model_label": MODEL_LABELS[config.model],
         "model_summary": "\n".join(summary),
         "notes": notes,
         "scaler": {"x_mean": ds.x_scaler.mean.tolist(), "x_std": ds.x_scaler.std.tolist(),
                    "y_mean": float(ds.y_scaler.mean[0]), "y_std": float(ds.y_scaler.std[0])},
-        "walk_forward_method": "warm start from the previous window's weights, max(2, epochs // 4) epochs",
     }
 
 

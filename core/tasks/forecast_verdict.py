@@ -112,11 +112,13 @@ def verdict(label: str, naive: str, metrics: dict[str, Any]) -> tuple[str, str]:
         return text, "robust_win"
     if gain > 0:
         text = (f"The {label} beat {naive} by {gain:.1f} % in RMSE on {count} test points; the difference is "
-                f"not significant at 5 % (Diebold-Mariano p = {_p(p)}). {concentration}{caution}")
+                f"not significant at 5 % (Diebold-Mariano p = {_p(p)}).{caution}")
         return text, "insignificant_win"
     text = (f"The {label} did not beat {naive}: its RMSE is {-gain:.1f} % higher on {count} test points "
             f"({'significantly worse' if significant else 'not a significant difference'} at 5 %, "
-            f"Diebold-Mariano p = {_p(p)}). {concentration}{caution}")
+            f"Diebold-Mariano p = {_p(p)}).{' ' + concentration if significant else ''}{caution}")
+    # Without a significant difference the net squared-error difference is close to zero, and
+    # "k days make 80 % of it" says nothing: the concentration is named for real differences only.
     return text, "significant_loss" if significant else "no_win"
 
 

@@ -105,10 +105,10 @@ def result_or_last(task, config, data, **kwargs) -> Any:
     return result
 
 
+# Everything the page draws after the banner (same block, and all inside it) is the older run:
+# dim it. The progress panel and its live chart come before the banner, so they stay bright.
 _DIM = """<style>
-[data-testid="stMain"] [data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stMetric"],
-[data-testid="stMain"] [data-testid="stDataFrame"] { opacity: .35; filter: grayscale(.8); }
-[data-testid="stMain"] [class*="st-key-findl-live"] [data-testid="stPlotlyChart"] { opacity: 1; filter: none; }
+div:has(> [class*="st-key-findl-stale"]) ~ div { opacity: .4; filter: grayscale(.8); }
 </style>"""
 
 
@@ -123,9 +123,10 @@ def _stale_banner(shown: dict, current: dict) -> None:
 
     diff = stale_differences(shown, current)
     named = ", ".join(f"{k}={format_value(tuple(v) if isinstance(v, list) else v)}" for k, v in diff.items())
-    st.warning(f"**Not your current settings.** Below (dimmed) is the last finished run, with {named or 'other data'}.",
-               icon=":material/history:")
-    st.html(_DIM)
+    with st.container(key="findl-stale"):
+        st.warning(f"**Not your current settings.** Below (dimmed) is the last finished run, with "
+                   f"{named or 'other data'}.", icon=":material/history:")
+        st.html(_DIM)
 
 
 @st.fragment(run_every=1.0)
@@ -151,8 +152,7 @@ def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> 
                 text += f" · loss {event['loss']:.4f}"
         st.progress(job.progress.fraction, text=text)
         if event and live_view is not None:
-            with st.container(key=f"findl-live-{slot}"):  # stays bright when older charts are dimmed
-                live_view(event, job.progress.history)
+            live_view(event, job.progress.history)
     if st.button("Cancel", key=f"cancel:{slot}"):
         runner.cancel(job)
         st.rerun()
