@@ -1,18 +1,17 @@
-"""FinDL Lab: router and frame. Imports no TensorFlow (pages import it only when they train)."""
+"""FinDL Lab: router and frame. Imports no TensorFlow (pages import it only when they train).
+The lesson pages come from ``core/catalog.py``; only the home page is named here."""
 
 import streamlit as st
 
+from core import catalog
 from core.ui import frame
 
 st.set_page_config(page_title="FinDL Lab", page_icon=":material/school:", layout="wide")
 
-PAGES = {
-    "Start": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)],
-    "Lessons": [
-        st.Page("app_pages/playground.py", title="Decision boundaries", icon=":material/scatter_plot:", url_path="playground"),
-        st.Page("app_pages/forecasting.py", title="LSTM forecasting", icon=":material/show_chart:", url_path="forecasting"),
-    ],
-}
+PAGES: dict[str, list] = {"Start": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)]}
+for lesson in catalog.live():
+    PAGES.setdefault(lesson.group, []).append(
+        st.Page(lesson.page, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path))
 
 page = st.navigation(PAGES)
 frame.sidebar_status()

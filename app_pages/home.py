@@ -1,5 +1,8 @@
+"""Home: what the lab is, one card per lesson (from core/catalog.py), how to use it in class."""
+
 import streamlit as st
 
+from core import catalog
 from core.ui import frame
 
 frame.header("FinDL Lab", "Deep learning for finance, one honest experiment at a time.")
@@ -11,21 +14,15 @@ for you and for everyone else in the room. Every page's address holds its settin
 reproduces exactly what you see.
 """)
 
-LESSONS = [
-    ("app_pages/playground.py", ":material/scatter_plot: Decision boundaries", "Open the playground",
-     ("A small network learns to separate two classes on moons, spirals, credit default and fraud-like data. "
-     "See the boundary form epoch by epoch, what each neuron detects, how seeds disagree, and when the "
-     "network is no better than logistic regression.")),
-    ("app_pages/forecasting.py", ":material/show_chart: LSTM forecasting", "Open forecasting",
-     ("LSTM, GRU and CNN models on real S&P 500 / NASDAQ prices, always next to the random walk, drift and "
-     "mean baselines, with walk-forward evaluation, a Diebold-Mariano test and the question every "
-     "stock-prediction app avoids: did it beat 'tomorrow = today'?")),
-]
-for column, (page, title, link, text) in zip(st.columns(len(LESSONS)), LESSONS):
-    with column:
-        st.subheader(title)
-        st.write(text)
-        st.page_link(page, label=link, icon=":material/arrow_forward:")
+for start in range(0, len(catalog.LESSONS), 2):  # one card per lesson of core/catalog.py, two a row
+    for column, lesson in zip(st.columns(2), catalog.LESSONS[start:start + 2]):
+        with column:
+            st.subheader(f"{lesson.icon} {lesson.title}")
+            st.write(lesson.teaches)
+            if lesson.live:
+                st.page_link(lesson.page, label=f"Open {lesson.title}", icon=":material/arrow_forward:")
+            else:
+                st.caption(":material/schedule: Coming next")
 
 st.divider()
 st.markdown("""

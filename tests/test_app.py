@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.tasks import get_task, task_names
+from core import catalog
+from core.tasks import get_task
 from core.tasks import playground as pg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,17 +267,17 @@ def test_forecasting_garbage_in_text_boxes_is_a_message():
     assert not at.exception
 
 
-PAGES = {"playground": "app_pages/playground.py", "forecast": "app_pages/forecasting.py"}
 QUICK_EPOCHS = {"playground": 20, "forecast": 2}
 
 
-@pytest.mark.parametrize("task_name,preset", [(t, p) for t in task_names() for p in get_task(t).PRESETS])
+@pytest.mark.parametrize("task_name,preset", [(lesson.task, p) for lesson in catalog.live()
+                                              for p in get_task(lesson.task).PRESETS])
 def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset):
     """Each lesson preset, epochs cut down, through its page: no exception, no error, a result."""
     task = get_task(task_name)
     config = task.Config(**task.PRESETS[preset].settings)
     config = config.replace(epochs=min(config.epochs, QUICK_EPOCHS[task_name]))
-    at = _open(PAGES[task_name], config.to_strings(only_changed=True))
+    at = _open(catalog.by_task(task_name).page, config.to_strings(only_changed=True))
     assert not at.exception and not at.error
     assert not any("link" in w.value for w in at.warning), [w.value for w in at.warning]
     train = [b for b in at.button if b.label == "Train"]

@@ -4,6 +4,10 @@ NAME, SCHEMA (int, bump when results change meaning), Config (a TaskConfig), PRE
 ({name: Preset}), load_data(config, path=None) -> object with a ``fingerprint`` str (raises
 DataError), and train(config, data, progress) -> Result. Task modules import TensorFlow only
 inside the functions that train or predict.
+
+Which tasks exist: every live lesson of ``core.catalog`` (a page and its task), plus
+``PAGELESS_TASKS``, tasks that run from another page (a tab, a button) and have no page of their
+own: registering one is one line there.
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from core import catalog
 from core.errors import UserError
 
-TASK_MODULES = {
-    "playground": "core.tasks.playground",
-    "forecast": "core.tasks.forecast",
+PAGELESS_TASKS: dict[str, str] = {
+    # "forecast-walk-forward": "core.tasks.forecast_walk_forward",  (e.g.: runs from a forecasting tab)
 }
+
+if _clash := sorted(set(PAGELESS_TASKS) & {lesson.task for lesson in catalog.LESSONS}):
+    raise ValueError(f"task name(s) {', '.join(_clash)} belong to a lesson page in core/catalog.py")
+
+TASK_MODULES: dict[str, str] = {lesson.task: lesson.module for lesson in catalog.live()} | PAGELESS_TASKS
 
 
 @dataclass(frozen=True)
