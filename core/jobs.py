@@ -45,8 +45,9 @@ def execute(task: ModuleType, config, data, store: Store, progress: Progress | N
         try:
             stored = store.put(key, result, {"task": task.NAME})
         finally:
-            if result.model_path and os.path.exists(result.model_path):
-                os.remove(result.model_path)  # the store has its own copy now
+            for path in result.files.values():  # the store has its own copies now
+                if os.path.exists(path):
+                    os.remove(path)
         stored.cached = False
         return stored
 

@@ -5,26 +5,46 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from core.errors import Cancelled, TrainingDiverged
 
+MODEL_FILE = "model.keras"
+
 
 @dataclass
 class Result:
-    """metrics/info are JSON; arrays are numeric NumPy arrays; model_path is a ``.keras`` file;
-    config is the run's settings (``Config.to_dict()``), so a page can tell which run it shows."""
+    """metrics/info are JSON; arrays are numeric NumPy arrays; files are named files a run keeps
+    ({"model.keras": path, "encoder.keras": path, "vectorizer.json": path}: plain file names, the
+    store checks them); config is the run's settings (``Config.to_dict()``), so a page can tell
+    which run it shows.
+
+    ``model_path=`` is still accepted and means ``files={"model.keras": model_path}``; reading
+    ``model_path`` gives that file (or the first one), for code written for one model per run."""
 
     metrics: dict[str, Any]
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
-    model_path: str | None = None
+    model_path: InitVar[str | None] = None
     seconds: float = 0.0
     cached: bool = False
     config: dict[str, Any] | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self, model_path: str | None) -> None:
+        if model_path:
+            self.files = {MODEL_FILE: str(model_path), **self.files}
+
+
+def _model_path(self: Result) -> str | None:
+    return self.files.get(MODEL_FILE) or next(iter(self.files.values()), None)
+
+
+# set after @dataclass: the dataclass reads the class attribute ``model_path`` as the InitVar's default
+Result.model_path = property(_model_path, doc="The run's model file: files['model.keras'], else the first file.")
 
 
 class Progress:

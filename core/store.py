@@ -1,10 +1,15 @@
 """Content-addressed result store.
 
 key = sha256(task, schema version, canonical config, data fingerprint). An entry is a folder
-``<key>/`` with ``arrays.npz`` (no pickles), an optional ``model.keras`` and ``meta.json`` holding
-metrics, info and the sha256 of every other file. ``meta.json`` is written last, so an entry
-without it, or whose files do not match their checksums, is incomplete or corrupt: it is discarded
-and the run is trained again.
+``<key>/`` with ``arrays.npz`` (no pickles), the run's named files (``Result.files``: a model,
+an encoder, a vectorizer...) and ``meta.json`` holding metrics, info and the sha256 of every other
+file. ``meta.json`` is written last, so an entry without it, or whose files do not match their
+checksums, is incomplete or corrupt: it is discarded and the run is trained again.
+
+File names are plain names (``model.keras``, ``vectorizer.json``): no folders, no ``..``, not
+``meta.json`` or ``arrays.npz``. ``put`` refuses others (ValueError: a task bug), ``get`` treats an
+entry listing one as corrupt, so a damaged or hostile ``meta.json`` cannot make the store read or
+write outside the entry's folder.
 
 Location: ``FINDL_STORE`` (a path, or an fsspec URL such as ``s3://bucket/findl`` for replicas
 sharing results), default ``~/.cache/findl``. Per-key lock files serialise trainings of one key
@@ -18,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -28,11 +34,23 @@ from typing import Any
 
 import numpy as np
 
-from core.result import Result
+from core.result import MODEL_FILE, Result
 
 META = "meta.json"
 ARRAYS = "arrays.npz"
-MODEL = "model.keras"
+MODEL = MODEL_FILE
+RESERVED = (META, ARRAYS)
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def check_file_name(name: object) -> str:
+    """``name`` if it is a plain file name a run may store, else ValueError saying why."""
+    if not isinstance(name, str) or not _PLAIN_NAME.match(name) or ".." in name:
+        raise ValueError(f"result file name {name!r} is not a plain file name (letters, digits, '.', '_', '-'; "
+                         "no folders)")
+    if name in RESERVED:
+        raise ValueError(f"result file name {name!r} is reserved by the store")
+    return name
 
 
 def default_location() -> str:
@@ -101,6 +119,8 @@ class Store:
             meta = json.loads(self._read(meta_path))
             files = {}
             for name, digest in meta["files"].items():
+                if name != ARRAYS:
+                    check_file_name(name)
                 data = self._read(self._path(key, name))
                 if _sha(data) != digest:
                     raise ValueError(f"checksum mismatch in {name}")
@@ -109,29 +129,36 @@ class Store:
             if ARRAYS in files:
                 with np.load(io.BytesIO(files[ARRAYS]), allow_pickle=False) as npz:
                     arrays = {k: npz[k] for k in npz.files}
-            model_path = None
-            if MODEL in files:
-                model_path = self._path(key, MODEL) if self.fs is None else self._local_copy(files[MODEL])
+            named = {name: data for name, data in files.items() if name != ARRAYS}
             return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}),
-                          model_path=model_path, seconds=meta.get("seconds", 0.0), cached=True,
+                          files=self._local_files(key, named), seconds=meta.get("seconds", 0.0), cached=True,
                           config=meta.get("config"))
         except Exception:  # corrupt or half-written: discard, the caller trains again
             self._remove_tree(folder)
             return None
 
-    def _local_copy(self, data: bytes) -> str:
-        fd, path = tempfile.mkstemp(suffix=".keras", prefix="findl-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        return path
+    def _local_files(self, key: str, files: dict[str, bytes]) -> dict[str, str]:
+        """Local paths of an entry's named files: the entry's own files on a local store; for a
+        remote one, copies in a fresh temporary folder under their own names (Keras needs the
+        ``.keras`` suffix, a reader may go by the name)."""
+        if self.fs is None:
+            return {name: self._path(key, name) for name in files}
+        if not files:
+            return {}
+        folder = Path(tempfile.mkdtemp(prefix="findl-"))
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+        return {name: str(folder / name) for name in files}
 
     def put(self, key: str, result: Result, extra_meta: dict[str, Any] | None = None) -> Result:
+        """Store ``result`` (its arrays and named files) under ``key``, atomically; returns the
+        stored copy, whose ``files`` point into the store."""
         payload: dict[str, bytes] = {}
         buf = io.BytesIO()
         np.savez_compressed(buf, **{k: np.asarray(v) for k, v in result.arrays.items()})
         payload[ARRAYS] = buf.getvalue()
-        if result.model_path:
-            payload[MODEL] = Path(result.model_path).read_bytes()
+        for name, path in result.files.items():
+            payload[check_file_name(name)] = Path(path).read_bytes()
         meta = {"metrics": result.metrics, "info": result.info, "seconds": result.seconds,
                 "config": result.config, "created": time.time(), "files": {n: _sha(d) for n, d in payload.items()},
                 **(extra_meta or {})}

@@ -1,6 +1,8 @@
+import hashlib
 import json
 import multiprocessing as mp
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -57,14 +59,74 @@ def test_half_written_temp_folders_are_ignored(tmp_path):
 
 
 def test_model_file_travels(tmp_path):
+    """``Result(model_path=...)``, the one-model form the forecast task uses, still round-trips."""
     store = Store(str(tmp_path / "s"))
     model = tmp_path / "m.keras"
     model.write_bytes(b"model-bytes")
-    r = _result()
-    r.model_path = str(model)
+    r = Result(metrics={"acc": 0.9}, model_path=str(model))
+    assert r.files == {"model.keras": str(model)}
     got = store.put("k" * 64, r)
+    assert set(got.files) == {"model.keras"}
     with open(got.model_path, "rb") as fh:
         assert fh.read() == b"model-bytes"
+
+
+def _two_files(tmp_path) -> Result:
+    (tmp_path / "enc.tmp").write_bytes(b"encoder-bytes")
+    (tmp_path / "vec.tmp").write_text('{"vocabulary": ["up", "down"]}')
+    r = _result()
+    r.files = {"encoder.keras": str(tmp_path / "enc.tmp"), "vectorizer.json": str(tmp_path / "vec.tmp")}
+    return r
+
+
+@pytest.mark.parametrize("location", ["local", "memory"])
+def test_named_files_round_trip_with_checksums(tmp_path, location):
+    where = str(tmp_path / "s") if location == "local" else f"memory://findl-files-{tmp_path.name}"
+    store = Store(where)
+    store.put("k", _two_files(tmp_path))
+    got = Store(where).get("k")
+    assert set(got.files) == {"encoder.keras", "vectorizer.json"}
+    assert Path(got.files["encoder.keras"]).read_bytes() == b"encoder-bytes"
+    assert json.loads(Path(got.files["vectorizer.json"]).read_text()) == {"vocabulary": ["up", "down"]}
+    assert [Path(p).name for p in got.files.values()] == ["encoder.keras", "vectorizer.json"]  # names kept
+    assert got.model_path == got.files["encoder.keras"]  # no model.keras: the first file
+    meta = json.loads(store._read(store._path("k", "meta.json")))
+    assert meta["files"]["vectorizer.json"] == hashlib.sha256(b'{"vocabulary": ["up", "down"]}').hexdigest()
+    assert set(meta["files"]) == {"arrays.npz", "encoder.keras", "vectorizer.json"}
+
+
+def test_corrupted_second_file_discards_the_entry(tmp_path):
+    store = Store(str(tmp_path / "s"))
+    store.put("k", _two_files(tmp_path))
+    folder = tmp_path / "s" / "k"
+    (folder / "vectorizer.json").write_text('{"vocabulary": []}')
+    assert store.get("k") is None
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("name", ["../evil.keras", "sub/model.keras", "/abs.keras", "a\\b.json", "", ".hidden",
+                                  "meta.json", "arrays.npz", "model..keras", None])
+def test_bad_file_names_are_refused(tmp_path, name):
+    store = Store(str(tmp_path / "s"))
+    (tmp_path / "f").write_bytes(b"x")
+    r = _result()
+    r.files = {name: str(tmp_path / "f")}
+    with pytest.raises(ValueError, match="plain file name|reserved"):
+        store.put("k", r)
+    assert not store.has("k") and not (tmp_path / "evil.keras").exists()
+
+
+def test_an_entry_whose_meta_names_a_path_is_discarded(tmp_path):
+    """A damaged or hostile meta.json cannot make ``get`` read outside the entry."""
+    store = Store(str(tmp_path / "s"))
+    store.put("k", _result())
+    (tmp_path / "s" / "secret").write_bytes(b"s")
+    meta_path = tmp_path / "s" / "k" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["files"]["../secret"] = hashlib.sha256(b"s").hexdigest()
+    meta_path.write_text(json.dumps(meta))
+    assert store.get("k") is None
+    assert (tmp_path / "s" / "secret").exists()
 
 
 def test_fsspec_memory_store_round_trip():
