@@ -1,9 +1,22 @@
-"""Reading user-supplied CSV files safely: size cap, one clear message per problem."""
+"""The one reader of user CSV files: uploads, paths and bytes become text and rows, or one-line
+DataErrors.
+
+Why one: the playground and the forecasting page each had a reader of their own, with different
+size caps, encodings and messages, so a semicolon file saved by a European spreadsheet in
+Windows-1252 loaded on one page and failed on the other. ``read`` does the part every loader
+shares: size cap, UTF-8 (with or without BOM) or else Windows-1252 / Latin-1 with a note, the
+delimiter sniffed (',' ';' tab '|') with a note, the sha256 of the raw bytes as fingerprint.
+What the cells mean stays with each loader: ``core/data/toy2d.py`` (x1, x2, label) and
+``core/data/prices.py`` on top of ``core/data/quality.py`` (dates, number formats, bad ticks).
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -13,39 +26,96 @@ from core.errors import DataError
 
 MAX_BYTES = 50 * 1024 * 1024
 Source = str | Path | bytes | IO[bytes]
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-def read_bytes(source: Source, max_bytes: int | None = None) -> bytes:
-    max_bytes = max_bytes or MAX_BYTES
-    if isinstance(source, bytes):
-        data = source
-    elif isinstance(source, (str, Path)):
+@dataclass(frozen=True)
+class CsvText:
+    """A decoded CSV file. ``name`` is what messages call it (the file name, or "uploaded file");
+    ``fingerprint`` is the sha256 of the raw bytes; ``notes`` say what was interpreted (encoding,
+    delimiter), one sentence each, for the page to show."""
+
+    text: str
+    name: str
+    fingerprint: str
+    delimiter: str
+    notes: tuple[str, ...] = ()
+
+    def rows(self) -> list[list[str]]:
+        """Every non-blank row as text cells (spaces after a delimiter dropped)."""
+        try:
+            return [row for row in csv.reader(io.StringIO(self.text), delimiter=self.delimiter,
+                                              skipinitialspace=True) if any(cell.strip() for cell in row)]
+        except csv.Error as exc:
+            raise DataError(f"could not read {self.name} as CSV: {exc}") from None
+
+    def frame(self) -> pd.DataFrame:
+        """The table with column types guessed by pandas (numbers, text); at least one row."""
+        try:
+            frame = pd.read_csv(io.StringIO(self.text), sep=self.delimiter)
+        except (pd.errors.ParserError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"could not read {self.name} as CSV: {first}") from None
+        if frame.empty:
+            raise DataError(f"{self.name} has a header but no rows")
+        return frame
+
+
+def read(source: Source, max_bytes: int | None = None) -> CsvText:
+    """Decode ``source`` (bytes, a path, or an open binary or text file), at most ``max_bytes``
+    (default MAX_BYTES, read when called so a caller or a test can lower it)."""
+    data, name = _read_bytes(source, max_bytes or MAX_BYTES)
+    notes = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:  # bytes cp1252 leaves undefined: Latin-1 reads every byte
+            text = data.decode("latin-1")
+        notes.append(f"{name} is not UTF-8; read it as Windows-1252 (Latin-1) text")
+    delimiter = sniff_delimiter(text)
+    if delimiter != ",":
+        notes.append(f"columns are separated by {_DELIMITER_NAMES[delimiter]}")
+    return CsvText(text, name, hashlib.sha256(data).hexdigest(), delimiter, tuple(notes))
+
+
+def _read_bytes(source: Source, max_bytes: int) -> tuple[bytes, str]:
+    too_big = f"is larger than {max_bytes // 2**20} MB; cut it to the rows you need"
+    if isinstance(source, (bytes, bytearray)):
+        data, name = bytes(source), "uploaded file"
+    elif hasattr(source, "read"):
+        data = source.read(max_bytes + 1)
+        data = data.encode() if isinstance(data, str) else data
+        name = Path(getattr(source, "name", "uploaded file")).name
+    else:
         path = Path(source)
         if not path.is_file():
             raise DataError(f"file not found: {path}")
         if path.stat().st_size > max_bytes:
-            raise DataError(f"{path.name} is {path.stat().st_size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB")
-        data = path.read_bytes()
-    else:
-        data = source.read(max_bytes + 1)
+            raise DataError(f"{path.name} {too_big}")
+        data, name = path.read_bytes(), path.name
     if len(data) > max_bytes:
-        raise DataError(f"the file is larger than {max_bytes / 2**20:.0f} MB; use a smaller extract")
+        raise DataError(f"{name} {too_big}")
     if not data.strip():
-        raise DataError("the file is empty")
-    return data
+        raise DataError(f"{name} is empty; it needs a header row and one row per record")
+    return data, name
 
 
-def read_csv(source: Source, max_bytes: int | None = None, **kwargs) -> tuple[pd.DataFrame, str]:
-    """DataFrame and the sha256 fingerprint of the raw bytes."""
-    data = read_bytes(source, max_bytes)
-    try:
-        frame = pd.read_csv(io.BytesIO(data), **kwargs)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"could not read the file as CSV: {first}") from None
-    if frame.empty:
-        raise DataError("the CSV has a header but no rows")
-    return frame, hashlib.sha256(data).hexdigest()
+def sniff_delimiter(text: str) -> str:
+    """',' ';' tab or '|': the one that splits the first lines into the same number (> 1) of fields.
+    European spreadsheets write ';' because ',' is their decimal point."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, best_fields = ",", 1
+    for delimiter in DELIMITERS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = delimiter, fields
+    if best_fields == 1:  # rows differ in length with every delimiter: take the one splitting the header most
+        header = lines[0] if lines else ""
+        best = max(DELIMITERS, key=lambda d: header.count(d))
+    return best
 
 
 def find_column(frame: pd.DataFrame, *names: str) -> str | None:
@@ -57,10 +127,20 @@ def find_column(frame: pd.DataFrame, *names: str) -> str | None:
     return None
 
 
-def numeric_column(frame: pd.DataFrame, column: str) -> pd.Series:
-    values = pd.to_numeric(frame[column], errors="coerce")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")
+
+
+def numeric_column(frame: pd.DataFrame, column: str, decimal_comma: bool = False) -> pd.Series:
+    """Floats of ``frame[column]``. With ``decimal_comma`` (a file whose columns are not separated
+    by commas, as European spreadsheets write them) cells like ``-1,25`` are -1.25; thousands
+    separators are never guessed. Text that is no number is a DataError naming the first line."""
+    cells = frame[column]
+    if decimal_comma and not pd.api.types.is_numeric_dtype(cells):
+        text = cells.astype("string").str.strip()
+        cells = text.where(~text.str.match(_DECIMAL_COMMA).fillna(False), text.str.replace(",", ".", regex=False))
+    values = pd.to_numeric(cells, errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0]) + 2  # +1 header, +1 one-based
         raise DataError(f"column '{column}' has text where numbers belong (line {row}: {frame[column][bad].iloc[0]!r})")
-    return values
+    return values.astype(float)

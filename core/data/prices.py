@@ -9,10 +9,8 @@ sentence the user can act on.
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
-import io
 import math
 import os
 import re
@@ -24,15 +22,15 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from core.data import csvio, yahoo
 from core.data import quality as quality_
-from core.data import yahoo
 from core.errors import DataError
 
 SOURCES = ("sp500", "nasdaq", "yahoo", "gbm", "regime", "csv")
 PERIODS = ("1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max")
 INTERVALS = ("1d", "1wk", "1mo")
 
-MAX_CSV_BYTES = 50 * 1024 * 1024
+MAX_CSV_BYTES = csvio.MAX_BYTES  # the forecasting loader's cap (tests lower it)
 MAX_ROWS = 1_000_000
 MIN_ROWS = 30
 MAX_NAN_SHARE = 0.05  # up to 5 % missing prices are dropped with a note; more is an error
@@ -234,26 +232,6 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 # ---- CSV -------------------------------------------------------------------------------------
-def _read_bytes(source: str | os.PathLike | bytes | IO) -> tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray)):
-        data, name = bytes(source), "uploaded file"
-    elif hasattr(source, "read"):
-        data = source.read(MAX_CSV_BYTES + 1)
-        data = data.encode() if isinstance(data, str) else data
-        name = Path(getattr(source, "name", "uploaded file")).name
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(f"file not found: {path}")
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise DataError(f"{path.name} is larger than {MAX_CSV_BYTES // 2**20} MB; "
-                            "cut it to the rows you need")
-        data, name = path.read_bytes(), path.name
-    if len(data) > MAX_CSV_BYTES:
-        raise DataError(f"{name} is larger than {MAX_CSV_BYTES // 2**20} MB; cut it to the rows you need")
-    return data, name
-
-
 def _find_date_column(frame: pd.DataFrame) -> tuple[str, pd.Series, str | None]:
     by_name = {str(c).strip().lower(): c for c in frame.columns}
     for key in _DATE_NAMES:
@@ -271,23 +249,12 @@ def _find_date_column(frame: pd.DataFrame) -> tuple[str, pd.Series, str | None]:
                     f"in the first column; found columns {', '.join(map(str, frame.columns))}")
 
 
-_DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
-
-
-def _read_table(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[str]]:
-    """Every cell as text (parsed later, explicitly), the delimiter sniffed; rows with more fields
-    than the header are unquoted thousands separators (1,234.56) when the file has two columns."""
-    notes: list[str] = []
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-        notes.append(f"{file_name} is not UTF-8; read it as Windows-1252 text")
-    delimiter = quality_.sniff_delimiter(text)
-    if delimiter != ",":
-        notes.append(f"columns are separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}")
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
-            if any(cell.strip() for cell in row)]
+def _read_table(file: csvio.CsvText) -> tuple[pd.DataFrame, list[str]]:
+    """Every cell as text (parsed later, explicitly); rows with more fields than the header are
+    unquoted thousands separators (1,234.56) when the file has two columns."""
+    notes = list(file.notes)
+    file_name, delimiter = file.name, file.delimiter
+    rows = file.rows()
     if not rows:
         raise DataError(f"{file_name} is empty; it needs a header row and one row per date")
     header, body = [c.strip() for c in rows[0]], rows[1: MAX_ROWS + 2]
@@ -320,8 +287,9 @@ def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 def from_csv(source: str | os.PathLike | bytes | IO, name: str | None = None,
              require_positive: bool = True) -> PriceData:
     """A date column plus a price column (Adj Close / Close / price, any case), optional Volume."""
-    data, file_name = _read_bytes(source)
-    frame, notes = _read_table(data, file_name)
+    file = csvio.read(source, max_bytes=MAX_CSV_BYTES)
+    file_name = file.name
+    frame, notes = _read_table(file)
     if len(frame) > MAX_ROWS:
         raise DataError(f"{file_name} has more than {MAX_ROWS:,} rows; cut it to the rows you need")
     date_column, dates, date_note = _find_date_column(frame)

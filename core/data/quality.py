@@ -6,9 +6,9 @@ then -14 % the next day) turn "the LSTM loses to the random walk" into "beats it
 file with quoted decimal commas ("1,2") read as 12 gave "significant, p = 6e-12"; YYYYMMDD or
 unix-second dates became 1970-01-01. So:
 
-* parsing (``sniff_delimiter``, ``parse_numbers``, ``parse_dates``) reads a format only when it is
-  unambiguous and says what it did in a note; a genuinely ambiguous file is a ``DataError`` that
-  tells the user how to fix it;
+* parsing (``parse_numbers``, ``parse_dates``) reads a format only when it is unambiguous and
+  says what it did in a note; a genuinely ambiguous file is a ``DataError`` that tells the user
+  how to fix it (reading the file itself, encoding and delimiter, is ``core/data/csvio.py``'s);
 * ``assess`` looks at the prices of every source (bundled, Yahoo, CSV, synthetic) and returns
   ``Finding``s: bad ticks (a big move reversed within a few days), extreme single moves, and
   price jumps that look like a unit or format error. Findings are reported, never silently
@@ -17,7 +17,6 @@ unix-second dates became 1970-01-01. So:
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,21 +54,6 @@ class Finding:
 
 
 # ---- parsing -------------------------------------------------------------------------------------
-def sniff_delimiter(text: str) -> str:
-    """',' ';' tab or '|': the one that splits the first lines into the same number (> 1) of fields.
-    European spreadsheets write ';' because ',' is their decimal point."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    best, best_fields = ",", 1
-    for delimiter in (",", ";", "\t", "|"):
-        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
-        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
-            best, best_fields = delimiter, fields
-    if best_fields == 1:  # rows differ in length with every delimiter: take the one splitting the header most
-        header = lines[0] if lines else ""
-        best = max((",", ";", "\t", "|"), key=lambda d: header.count(d))
-    return best
-
-
 _PLAIN = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _US = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")            # 1,234.56: comma groups thousands
 _EU = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+(,\d*)?|\d+,\d+)$")   # 1.234,56 or 1,2: decimal comma

@@ -141,7 +141,10 @@ _GENERATORS = {"moons": _moons, "circles": _circles, "xor": _xor, "gauss": _gaus
 
 
 def load_csv(source: csvio.Source) -> Points:
-    frame, digest = csvio.read_csv(source)
+    """Points from a CSV with columns x1, x2, label (two classes, any names) and optionally a date
+    column that orders the rows. The file is read by ``csvio.read`` like every user CSV."""
+    file = csvio.read(source)
+    frame = file.frame()
     missing = [c for c in ("x1", "x2", "label") if csvio.find_column(frame, c) is None]
     if missing:
         raise DataError(f"the CSV needs columns x1, x2, label; missing {', '.join(missing)} "
@@ -150,7 +153,8 @@ def load_csv(source: csvio.Source) -> Points:
         raise DataError(f"the CSV has {len(frame)} rows; at least {MIN_ROWS} are needed")
     if len(frame) > MAX_ROWS:
         raise DataError(f"the CSV has {len(frame):,} rows; the playground takes at most {MAX_ROWS:,}")
-    x1, x2 = (csvio.numeric_column(frame, csvio.find_column(frame, c)) for c in ("x1", "x2"))
+    x1, x2 = (csvio.numeric_column(frame, csvio.find_column(frame, c), decimal_comma=file.delimiter != ",")
+              for c in ("x1", "x2"))
     labels = frame[csvio.find_column(frame, "label")]
     if x1.isna().any() or x2.isna().any() or labels.isna().any():
         raise DataError("the CSV has empty (NaN) cells in x1, x2 or label; fill or drop those rows")
@@ -159,7 +163,10 @@ def load_csv(source: csvio.Source) -> Points:
     classes = sorted(labels.astype(str).unique())
     if len(classes) != 2:
         raise DataError(f"label must have exactly two classes; found {len(classes)} ({', '.join(classes[:5])})")
-    notes = []
+    notes = list(file.notes)
+    if file.delimiter != "," and any(frame[csvio.find_column(frame, c)].astype(str).str.contains(",").any()
+                                     for c in ("x1", "x2")):
+        notes.append("x1, x2: read commas as decimal points (e.g. 1,5 = 1.5)")
     positive = "1" if "1" in classes else classes[1]
     if set(classes) != {"0", "1"}:
         notes.append(f"labels mapped: '{classes[0] if positive != classes[0] else classes[1]}' -> 0, '{positive}' -> 1")
@@ -173,7 +180,7 @@ def load_csv(source: csvio.Source) -> Points:
         notes.append(f"rows sorted by '{csvio.find_column(frame, *DATE_COLUMNS)}': the default split "
                      "(auto) tests on the last rows, so the network never trains on the future")
     negative = classes[0] if positive != classes[0] else classes[1]
-    return Points(x, y, "csv", f"csv:{digest}", ("x1", "x2"), (negative, positive), notes, ordered=order is not None)
+    return Points(x, y, "csv", f"csv:{file.fingerprint}", ("x1", "x2"), (negative, positive), notes, ordered=order is not None)
 
 
 DATE_COLUMNS = ("date", "datetime", "timestamp", "time")
