@@ -12,6 +12,7 @@ from core.errors import UserError
 from core.nn import mlp
 from core.result import Result
 from core.tasks import playground as pg
+from core.ui import data as page_data
 from core.ui import frame, job_panel
 from core.ui.controls import Controls
 
@@ -51,8 +52,7 @@ try:
     if dataset == "csv" and upload is None:
         st.info("Upload a CSV with columns x1, x2, label in the sidebar (or pick a generated dataset).")
     else:
-        probe = pg.Config(**{k: v for k, v in controls.values.items()}, batch_size=1)
-        data = pg.load_data(probe, upload if dataset == "csv" else None)
+        data = page_data.load_draft(pg, controls.values, upload if dataset == "csv" else None, batch_size=1)
         for note in data.notes:
             st.caption(note)
 except UserError as exc:
@@ -190,7 +190,8 @@ with tabs[6]:
     if st.session_state.get("pg:sweep"):
         seed = config.data_seed if config is not None else 0
         sweep = pg.sweep_configs(seed)
-        sweep_results = [job_panel.run(pg, cfg, pg.load_data(cfg), slot=f"pg-sweep-{i}") for i, cfg in enumerate(sweep)]
+        sweep_results = [job_panel.run(pg, cfg, page_data.load(pg, cfg), slot=f"pg-sweep-{i}")
+                         for i, cfg in enumerate(sweep)]
         if all(r is not None for r in sweep_results):
             sizes = [c.hidden[0] for c in sweep]
             st.plotly_chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")

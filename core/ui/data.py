@@ -1,7 +1,12 @@
 """Data loading for pages, cached per (task, config, upload). Errors are never cached
-(st.cache_data does not store exceptions), so a fixed input is loaded afresh."""
+(st.cache_data does not store exceptions), so a fixed input is loaded afresh.
+
+Every page loads through here, also for data it needs before its settings are complete
+(``load_draft``) and for extra runs (a sweep), so a rerun never reads or generates the data again."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
@@ -16,3 +21,13 @@ def _load(task_name: str, config, upload: bytes | None):
 def load(task, config, upload: bytes | None = None):
     """``task.load_data(config, upload)``; raises the task's DataError/ConfigError unchanged."""
     return _load(task.NAME, config, upload)
+
+
+def load_draft(task, values: dict[str, Any], upload: bytes | None = None, **neutral: Any):
+    """The data for settings still being edited: ``values`` are the widgets' current values,
+    ``neutral`` replaces settings that can only be checked once the data is known (the
+    playground's batch size must fit training rows it cannot count yet). Raises ConfigError for
+    values that do not fit together, DataError for unusable data."""
+    fields = task.Config.field_names()
+    settings = {k: v for k, v in values.items() if k in fields} | neutral
+    return load(task, task.Config(**settings), upload)
