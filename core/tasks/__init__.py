@@ -18,6 +18,7 @@ from core.errors import UserError
 TASK_MODULES = {
     "playground": "core.tasks.playground",
     "forecast": "core.tasks.forecast",
+    "forecast-walk-forward": "core.tasks.forecast.walk_forward",
 }
 
 
