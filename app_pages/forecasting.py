@@ -108,7 +108,7 @@ result = job_panel.result_or_last(fc, config, data, auto=False, live_view=_live)
 controls.lesson(result)
 
 m = result.metrics
-# green only for a robust, significant win (forecast_verdict.py decides); amber for everything else
+# green only for a robust, significant win (core/tasks/forecast/verdict.py decides); amber for everything else
 (st.success if m.get("verdict_kind") == "robust_win" else st.warning)(m["verdict"])
 for finding in m.get("data_quality") or []:
     if finding.get("severity") == "warning" and data is None:  # a result from a link or the store
