@@ -25,6 +25,15 @@ Honest early stopping: ``fit`` watches only the validation arrays it is given an
 weights of the best validation epoch. ``progress`` (``core.result.Progress``) gets one event per
 epoch and raises ``Cancelled`` when the user cancels; a NaN/inf loss raises ``TrainingDiverged``.
 TensorFlow is imported when a Trainer is built, never at module import.
+
+Use (the seed first: ``keras.utils.set_random_seed``)::
+
+    trainer = Trainer(model, "mse", learning_rate=1e-3)               # autoencoder: fit(x, x, xv, xv, ...)
+    trainer = Trainer(model, "sparse_categorical_crossentropy",       # text: int32 ids -> logits
+                      learning_rate=1e-3, class_weight={0: 1.0, 1: 3.0})
+    history = trainer.fit(x, y, x_val, y_val, epochs=20, batch_size=256, patience=3, seed=0,
+                          progress=progress)                          # FitHistory: loss, val_loss, best_*
+    outputs = trainer.predict(x_test)                                 # float32, chunked
 """
 
 from __future__ import annotations
@@ -77,7 +86,7 @@ class FitHistory:
 
 
 class Trainer:
-    """A model with its optimizer (Adam) and compiled train / loss / predict steps.
+    """A model with its optimizer (Adam) and compiled train / predict steps (traced once).
 
     ``Trainer(model, loss="mse", learning_rate=1e-3, mixed=False, class_weight=None,
     target_shape=None, target_dtype=None)``; then ``fit(x, y, x_val, y_val, epochs=, batch_size=,
