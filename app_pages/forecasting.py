@@ -9,6 +9,7 @@ from core.charts import forecast as charts
 from core.charts import style
 from core.errors import UserError
 from core.tasks import forecast as fc
+from core.tasks.forecast import walk_forward as wf_task
 from core.ui import data as page_data
 from core.ui import frame, job_panel
 from core.ui.controls import Controls
@@ -16,7 +17,8 @@ from core.ui.controls import Controls
 frame.header("LSTM forecasting, honestly",
              "Can a recurrent network forecast stock returns? Every model here stands next to the random walk "
              "('tomorrow = today'), drift and historical-mean baselines, on a chronological test slice it never "
-             "saw and in a walk-forward backtest. When the model does not beat the random walk, the page says so.")
+             "saw and, on request, in a walk-forward backtest. When the model does not beat the random walk, the page "
+             "says so.")
 
 controls = Controls(fc.Config, "fc")
 sb = st.sidebar
@@ -106,7 +108,7 @@ result = job_panel.result_or_last(fc, config, data, auto=False, live_view=_live)
 controls.lesson(result)
 
 m = result.metrics
-# green only for a robust, significant win (forecast_verdict.py decides); amber for everything else
+# green only for a robust, significant win (core/tasks/forecast/verdict.py decides); amber for everything else
 (st.success if m.get("verdict_kind") == "robust_win" else st.warning)(m["verdict"])
 for finding in m.get("data_quality") or []:
     if finding.get("severity") == "warning" and data is None:  # a result from a link or the store
@@ -193,11 +195,23 @@ with tabs[3]:
     st.plotly_chart(charts.lag_figure(result), key="fc:lag")
     st.write((m.get("lag_correlation") or {}).get("sentence", ""))
 with tabs[4]:
-    if result.metrics.get("walk_forward", {}).get("windows"):
-        st.plotly_chart(charts.walk_forward_figure(result), key="fc:wf")
-        st.dataframe(charts.walk_forward_table(result), width="stretch")
-    else:
+    # its own cached job: the verdict above stays on the chronological test slice
+    if config is None or data is None:
+        st.info("Choose valid settings and data first.")
+    elif config.walk_forward < 2:
         st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
+    else:
+        st.caption(f"Cuts the test slice into {config.walk_forward} windows and re-fits the model before each on "
+                   "all earlier rows (a separate run: it trains the model several times).")
+        wf_result = job_panel.run(wf_task, config, data, auto=False, slot="fc-walk-forward",
+                                  button_label="Run walk-forward")
+        if wf_result is not None:
+            wf = wf_result.metrics.get("walk_forward") or {}
+            st.write(wf.get("sentence", ""))
+            st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
+            st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
+            st.caption(f"Method: {wf.get('method', '')}. Training: "
+                       + ("cached" if wf_result.cached else f"{wf_result.seconds:.1f} s") + ".")
 with tabs[5]:
     st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
                "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")

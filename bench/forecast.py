@@ -5,7 +5,9 @@ at equal or better validation loss (the loss of the model each procedure hands b
 epoch's weights for plain fit, the restored best weights for the project).
 
 Both trainings run in this one process on the same windows, built by the task's own
-``prepare`` (scalers fit on the training rows), with the same model from ``build_model``.
+``prepare`` (scalers fit on the training rows), with the same model from ``build_model``; the
+project side is the shared compiled loop ``core.nn.keras_loop.Trainer`` as the task builds it
+(``core.tasks.forecast.models.make_trainer``).
 
 Run: ``findl bench forecast`` or ``python -m bench.forecast [--json]``.
 """
@@ -54,17 +56,15 @@ def run(epochs: int = 10) -> dict:
     # the project's default training (what train() runs for this config)
     keras.utils.set_random_seed(config.seed)
     with timer(seconds, "project"):
-        model = fc.build_model(config, len(ds.feature_names))
-        trainer = fc.Trainer(model, config.learning_rate)
+        trainer = fc.models.make_trainer(config, len(ds.feature_names))
         history = trainer.fit(x, y, xv, yv, epochs=config.epochs, batch_size=config.batch_size,
                               patience=config.patience, seed=config.seed, progress=Progress())
-    project_val = trainer.val_loss(xv, yv)
+    project_val = trainer.evaluate(xv, yv)
 
     # the same compiled loop without early stopping: how much of the gain is per-epoch speed
     keras.utils.set_random_seed(config.seed)
     with timer(seconds, "project_all_epochs"):
-        model = fc.build_model(config, len(ds.feature_names))
-        full = fc.Trainer(model, config.learning_rate)
+        full = fc.models.make_trainer(config, len(ds.feature_names))
         full_history = full.fit(x, y, xv, yv, epochs=config.epochs, batch_size=config.batch_size,
                                 patience=config.epochs, seed=config.seed, progress=Progress())
     zero_val = float(np.mean(yv.astype(float) ** 2))  # a constant zero forecast, for scale

@@ -131,9 +131,12 @@ def cmd_prewarm(args) -> int:
     for name in ([args.task] if args.task else task_names()):
         task = get_task(name)
         for preset in (args.preset or list(task.PRESETS)):
-            out = _train_one(task, preset_config(task, preset), None)
-            state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
-            print(f"{name}/{preset}: {state}", flush=True)
+            config = preset_config(task, preset)
+            # a task's companions (the forecast's walk-forward run) train for the same settings
+            for each in [task, *getattr(task, "companions", lambda c: [])(config)]:
+                out = _train_one(each, config, None)
+                state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
+                print(f"{each.NAME}/{preset}: {state}", flush=True)
     return 0
 
 

@@ -218,6 +218,25 @@ def test_forecasting_preset_run_shows_model_beside_baselines():
     assert {"model", "naive (random walk)", "drift", "historical mean"} <= {str(i) for i in table.index} | set(map(str, table.iloc[:, 0]))
 
 
+def test_forecasting_walk_forward_tab_runs_its_own_job():
+    """The main run shows without walk-forward; the tab's button starts the walk-forward job, whose
+    chart and table then appear; the main run's verdict is unchanged."""
+    at = _open("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"})
+    at = _train_forecast(at)
+    assert not at.exception and not at.error
+    verdict = [x.value for x in list(at.warning) + list(at.success)]
+    charts_before = _charts(at)
+    assert any("Run walk-forward" in i.value for i in at.info)  # nothing stored yet: it waits for the button
+    at.button(key="train:fc-walk-forward").click()
+    at.run()
+    at = _until(at, lambda a: _charts(a) > charts_before or bool(a.error), timeout=240)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "Walk-forward windows" in titles
+    assert any("windows" in m.value and "Diebold-Mariano" in m.value for m in at.markdown)
+    assert [x.value for x in list(at.warning) + list(at.success)] == verdict
+
+
 def test_forecasting_controls_and_bad_links():
     at = _open("app_pages/forecasting.py", {**FC_TINY, "lookback": "100000", "model": "transformer"})
     warnings = " ".join(w.value for w in at.warning)

@@ -115,12 +115,20 @@ def test_prewarm_trains_presets_once():
 
 
 def test_prewarm_trains_every_preset_of_every_task():
-    """The lesson presets a teacher prewarms before class all train (full settings, fresh store)."""
-    from core.tasks import get_task, task_names
+    """The lesson presets a teacher prewarms before class all train (full settings, fresh store),
+    each followed by its companion runs (the forecast's walk-forward when walk_forward > 0)."""
+    from core.tasks import get_task, preset_config, task_names
 
     r = findl("prewarm")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
-    expected = [f"{t}/{p}" for t in task_names() for p in get_task(t).PRESETS]
+    expected = []
+    for t in task_names():
+        task = get_task(t)
+        for p in task.PRESETS:
+            companions = getattr(task, "companions", lambda c: [])(preset_config(task, p))
+            expected += [f"{t}/{p}", *(f"{c.NAME}/{p}" for c in companions)]
+    assert "forecast-walk-forward/lstm-vs-random-walk" in expected
+    assert "forecast-walk-forward/price-level-illusion" not in expected  # its preset sets walk_forward=0
     assert [line.split(":")[0] for line in lines] == expected
     assert all(": trained" in line for line in lines), lines

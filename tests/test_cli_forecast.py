@@ -93,3 +93,22 @@ def test_forecast_yahoo_multiindex_tz_frame_trains_and_is_cached(tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["metrics"]["n_test"] > 10
     assert any(p.suffix == ".parquet" for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_walk_forward_is_its_own_cli_task_and_the_main_run_reports_without_it(tmp_path):
+    csv = tmp_path / "prices.csv"
+    _gbm_csv(csv)
+    main = json.loads(findl("train", "forecast", "--data", str(csv), *TINY, "--json").stdout)
+    assert "walk_forward" not in main["metrics"] and main["cached"] is False
+    r = findl("train", "forecast-walk-forward", "--data", str(csv), *TINY, "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    wf = out["metrics"]["walk_forward"]
+    assert out["task"] == "forecast-walk-forward" and out["cached"] is False and out["key"] != main["key"]
+    assert len(wf["windows"]) == 2 and METRIC_KEYS <= set(wf["mean"]["model"])
+    # another number of windows: a new walk-forward run, but the main run comes from the store
+    again = json.loads(findl("train", "forecast", "--data", str(csv), *TINY, "--set", "walk_forward=3",
+                             "--json").stdout)
+    assert again["cached"] is True and again["metrics"] == main["metrics"]
+    off = findl("train", "forecast-walk-forward", "--data", str(csv), *TINY, "--set", "walk_forward=0")
+    assert off.returncode == 2 and "walk_forward" in off.stderr and len(off.stderr.strip().splitlines()) == 1

@@ -1,5 +1,6 @@
 """The forecast task: config rules, windows without look-ahead, baselines, tiny end-to-end runs,
-divergence and cancellation, and the chart builders (on a result read back from the store)."""
+divergence and cancellation, the walk-forward task and its store key, and the chart builders (on
+results read back from the store)."""
 
 import json
 import math
@@ -16,6 +17,7 @@ from core.errors import Cancelled, ConfigError, DataError, TrainingDiverged
 from core.result import Progress
 from core.store import Store
 from core.tasks import forecast as fc
+from core.tasks.forecast import walk_forward as wf_task
 
 ALL_FEATURES = ("returns", "volume", "volatility", "rsi", "ma_gap", "momentum")
 TINY = {"lookback": 10, "units": 4, "epochs": 2, "batch_size": 256, "patience": 5}
@@ -240,6 +242,13 @@ def tiny_run():
     return config, data, result, progress
 
 
+@pytest.fixture(scope="module")
+def tiny_walk_forward(tiny_run):
+    config = tiny_run[0]
+    progress = Progress()
+    return wf_task.train(config, wf_task.load_data(config), progress), progress
+
+
 def _finite(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -262,10 +271,7 @@ def test_end_to_end_metrics_are_complete_and_finite(tiny_run):
     assert m["interval"]["level"] == config.interval_level and 0 <= m["interval"]["coverage"] <= 1
     assert _finite(m["interval"]["mean_width"]) and m["interval"]["mean_width"] > 0
     assert len(m["lag_correlation"]["correlation"]) == 6 and m["lag_correlation"]["sentence"]
-    wf = m["walk_forward"]
-    assert wf["enabled"] and len(wf["windows"]) == 2 and wf["windows"][1]["epochs_run"] >= 1
-    assert wf["windows"][1]["train_rows"] > wf["windows"][0]["train_rows"]
-    assert _finite(wf["mean"]["model"]["rmse"]) and _finite(wf["mean"]["mean_rmse_ratio"])
+    assert "walk_forward" not in m  # its own task (forecast-walk-forward)
     for side in ("strategy", "buy_and_hold"):
         assert all(_finite(m["backtest"][side][k]) for k in ("cumulative_return", "sharpe", "max_drawdown"))
     assert "toy" in m["backtest"]["label"]
@@ -286,32 +292,33 @@ def test_end_to_end_arrays_info_and_model(tiny_run):
     assert len(a["target_dates"]) == n + 1
     assert (np.diff(a["test_dates"]) > 0).all() and a["test_dates"][0] > a["split_dates"][2] - 1
     assert len(a["loss"]) == len(a["val_loss"]) == result.metrics["epochs_run"]
-    assert not np.isnan(a["wf_forecast"]).any() and set(np.unique(a["wf_window"])) == {1, 2}
     info = result.info
     assert info["features"] == list(ALL_FEATURES)
     assert info["splits"]["train"]["end"] < info["splits"]["validation"]["start"] < info["splits"]["test"]["start"]
     assert "lstm" in info["model_summary"].lower()
     model = keras.saving.load_model(result.model_path, safe_mode=True)
     assert model.output_shape == (None, 2)
-    # the saved model is the main model (not the last walk-forward window's): it reproduces the forecasts
+    # the saved model is the one that made the forecasts
     ds = fc.prepare(config, data)
     again = ds.unscale(model.predict(ds.inputs(ds.test_origins), verbose=0))
     np.testing.assert_allclose(again, a["forecast"], rtol=1e-4, atol=1e-7)
     phases = {e.get("phase") for e in progress.history}
-    assert phases == {"train", "walk-forward 2/2"}
+    assert phases == {"train"}  # no walk-forward retraining in the main run
     steps = [e["step"] for e in progress.history]
     assert steps == sorted(steps) and all(e["total"] == steps[-1] or e["total"] >= e["step"]
                                           for e in progress.history)
 
 
-def test_stored_result_draws_every_chart(tiny_run, tmp_path):
+def test_stored_result_draws_every_chart(tiny_run, tiny_walk_forward, tmp_path):
     config, _, result, _ = tiny_run
-    stored = Store(str(tmp_path / "store")).put("k" * 64, result)
+    store = Store(str(tmp_path / "store"))
+    stored = store.put("k" * 64, result)
+    stored_wf = store.put("w" * 64, tiny_walk_forward[0])
     assert stored.cached and stored.metrics == result.metrics
     figures = [charts.split_figure(stored, config), charts.split_figure(stored, show="target"),
                charts.forecast_figure(stored, config), charts.forecast_figure(stored, step=2, last=50),
                charts.per_horizon_figure(stored), charts.loss_figure(stored), charts.lag_figure(stored),
-               charts.backtest_figure(stored), charts.walk_forward_figure(stored)]
+               charts.backtest_figure(stored), charts.walk_forward_figure(stored_wf)]
     for fig in figures:
         assert isinstance(fig, go.Figure) and len(fig.data) >= 1
         fig.to_json()
@@ -327,7 +334,7 @@ def test_stored_result_draws_every_chart(tiny_run, tmp_path):
     assert table.loc["model", "RMSE"] == pytest.approx(result.metrics["model"]["rmse"])
     assert table.loc["naive (random walk)", "RMSE vs naive %"] == pytest.approx(0.0)
     assert charts.metrics_table(stored, "implied_return").empty
-    assert len(charts.walk_forward_table(stored)) == 2
+    assert len(charts.walk_forward_table(stored_wf)) == 2
 
 
 def test_price_target_reports_implied_returns():
@@ -353,12 +360,12 @@ def test_conformal_interval_covers_near_nominal_on_gbm():
 def test_nan_loss_raises_training_diverged_and_stores_nothing(monkeypatch, tmp_path):
     from core import jobs
 
-    def nan_loss(pred, target):
+    def nan_loss(target, pred):
         import tensorflow as tf
 
         return tf.reduce_mean(pred) * np.float32("nan")
 
-    monkeypatch.setattr(fc, "_mse", nan_loss)
+    monkeypatch.setattr(fc.models, "LOSS", nan_loss)
     config = fc.Config(source="gbm", walk_forward=0, **TINY)
     store = Store(str(tmp_path / "store"))
     with pytest.raises(TrainingDiverged):
@@ -376,7 +383,7 @@ def test_cancel_stops_training():
 
 def test_mixed_precision_path_trains(monkeypatch):
     """The GPU code path (mixed_float16, loss scaling, float32 output) also works on a CPU."""
-    monkeypatch.setattr(fc, "_policy", lambda: "mixed_float16")
+    monkeypatch.setattr(fc.models, "policy", lambda: "mixed_float16")
     config = fc.Config(source="gbm", walk_forward=0, **{**TINY, "epochs": 1})
     result = fc.train(config, fc.load_data(config), Progress())
     assert _finite(result.metrics["model"]["rmse"])
@@ -405,3 +412,76 @@ def test_forecast_preset_sentences_hold_over_seeds(seed):
     m = fc.train(price, fc.load_data(price), Progress()).metrics
     assert m["price_fit"]["r2"] > 0.9
     assert m["verdict_kind"] != "robust_win"
+
+
+# ---- walk-forward: its own task and cached job ----------------------------------------------------
+def test_walk_forward_task_windows_metrics_and_progress(tiny_run, tiny_walk_forward):
+    _, _, main, _ = tiny_run
+    result, progress = tiny_walk_forward
+    wf = result.metrics["walk_forward"]
+    json.dumps(result.metrics, allow_nan=False)
+    assert wf["enabled"] and len(wf["windows"]) == 2 and wf["windows"][1]["epochs_run"] >= 1
+    assert wf["windows"][1]["train_rows"] > wf["windows"][0]["train_rows"]
+    assert wf["windows"][0]["train_rows"] == main.info["splits"]["train"]["rows"]
+    assert _finite(wf["mean"]["model"]["rmse"]) and _finite(wf["mean"]["mean_rmse_ratio"])
+    assert "windows" in wf["sentence"] and "Diebold-Mariano" in wf["sentence"]
+    a = result.arrays
+    n = main.metrics["n_test"]
+    assert a["wf_forecast"].shape == a["actual"].shape == (n,) and not np.isnan(a["wf_forecast"]).any()
+    assert set(np.unique(a["wf_window"])) == {1, 2}
+    np.testing.assert_allclose(a["actual"], main.arrays["actual"][:, 0])
+    np.testing.assert_array_equal(a["test_dates"], main.arrays["test_dates"])
+    phases = [e["phase"] for e in progress.history]
+    assert phases[0] == "walk-forward 1/2" and phases[-1] == "walk-forward 2/2"
+    steps = [e["step"] for e in progress.history]
+    assert steps == sorted(steps) and all(e["step"] <= e["total"] for e in progress.history)
+
+
+def test_walk_forward_window_one_is_trained_like_the_main_run(tiny_run, tiny_walk_forward):
+    """Window 1's model sees the same rows, settings and seed as the main model: same forecasts."""
+    _, _, main, _ = tiny_run
+    result, _ = tiny_walk_forward
+    first = result.arrays["wf_window"] == 1
+    np.testing.assert_allclose(result.arrays["wf_forecast"][first], main.arrays["forecast"][first, 0],
+                               rtol=1e-3, atol=1e-6)
+
+
+def test_store_keys_main_ignores_walk_forward_and_walk_forward_ignores_evaluation_settings():
+    from core import jobs
+
+    config = fc.Config(source="gbm", walk_forward=2, **TINY)
+    data = fc.load_data(config)
+    main_key = jobs.key_for(fc, config, data)
+    assert jobs.key_for(fc, config.replace(walk_forward=5), data) == main_key
+    assert jobs.key_for(fc, config.replace(walk_forward=0), data) == main_key
+    assert jobs.key_for(fc, config.replace(epochs=3), data) != main_key
+    assert jobs.key_for(fc, config.replace(cost_bps=20.0), data) != main_key
+    wf_key = jobs.key_for(wf_task, config, data)
+    assert wf_key != main_key
+    assert jobs.key_for(wf_task, config.replace(cost_bps=20.0, interval_level=0.8), data) == wf_key
+    assert jobs.key_for(wf_task, config.replace(walk_forward=3), data) != wf_key
+    assert jobs.key_for(wf_task, config.replace(seed=1), data) != wf_key
+
+
+def test_walk_forward_needs_windows_and_enough_test_days():
+    with pytest.raises(ConfigError, match="walk_forward"):
+        wf_task.load_data(fc.Config(source="gbm", walk_forward=0))
+    short = fc.Config(source="gbm", end="2011-06-30", lookback=10, walk_forward=20)
+    data = fc.load_data(short)  # the main run has enough rows ...
+    assert fc.prepare(short, data).n > 0
+    with pytest.raises(DataError, match="walk_forward"):  # ... twenty windows of five test days do not fit
+        wf_task.load_data(short)
+
+
+def test_walk_forward_is_its_own_cached_job_and_the_main_run_is_not_retrained(tmp_path):
+    from core import jobs
+
+    store = Store(str(tmp_path / "store"))
+    config = fc.Config(source="gbm", walk_forward=2, **TINY)
+    data = fc.load_data(config)
+    main = jobs.execute(fc, config, data, store)
+    again = jobs.execute(fc, config.replace(walk_forward=3), data, store)
+    assert not main.cached and again.cached  # walk_forward alone never retrains the main model
+    wf = jobs.execute(wf_task, config, data, store)
+    assert not wf.cached and len(wf.metrics["walk_forward"]["windows"]) == 2
+    assert jobs.execute(wf_task, config.replace(cost_bps=1.0), data, store).cached

@@ -1,4 +1,4 @@
-"""The forecast verdict on messy data (core/tasks/forecast_verdict.py): spike-and-revert ticks in
+"""The forecast verdict on messy data (core/tasks/forecast/verdict.py): spike-and-revert ticks in
 the test slice must not produce "beat the random walk ... significant". No training: a hand-made
 forecast that 'predicts' each reversal plays the model that learned the bad ticks."""
 

@@ -12,7 +12,7 @@ unix-second dates became 1970-01-01. So:
 * ``assess`` looks at the prices of every source (bundled, Yahoo, CSV, synthetic) and returns
   ``Finding``s: bad ticks (a big move reversed within a few days), extreme single moves, and
   price jumps that look like a unit or format error. Findings are reported, never silently
-  removed; the forecast verdict reads them (``core.tasks.forecast_verdict``).
+  removed; the forecast verdict reads them (``core.tasks.forecast.verdict``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from core import catalog
 from core.errors import UserError
 
 PAGELESS_TASKS: dict[str, str] = {
-    # "forecast-walk-forward": "core.tasks.forecast_walk_forward",  (e.g.: runs from a forecasting tab)
+    "forecast-walk-forward": "core.tasks.forecast.walk_forward",  # started from the forecasting page's tab
 }
 
 if _clash := sorted(set(PAGELESS_TASKS) & {lesson.task for lesson in catalog.LESSONS}):

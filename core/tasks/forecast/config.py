@@ -1,0 +1,115 @@
+"""Forecast settings: the Config every entry point validates (page widgets, share links, CLI
+``--set``), the lesson presets, and the names the page offers (models, targets, features).
+
+Kept apart from the training code: a page, a link or ``findl presets`` needs the settings and their
+limits, never the windows, the models or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+
+from core.config import TaskConfig, param
+from core.data import prices
+from core.errors import ConfigError
+from core.tasks import Preset
+
+NAME = "forecast"
+
+MODELS = ("lstm", "gru", "bilstm", "cnn")
+TARGETS = ("log_return", "price")
+FEATURES = ("returns", "volume", "volatility", "rsi", "ma_gap", "momentum")
+FEATURE_HELP = {
+    "returns": "daily log return (always used)",
+    "volume": "log volume relative to its 20-day average",
+    "volatility": "20-day standard deviation of log returns",
+    "rsi": "14-day relative strength index, centred",
+    "ma_gap": "log distance of the price from its 20-day moving average",
+    "momentum": "20-day log return",
+    "price": "the price level itself (added automatically when the target is the price)",
+}
+MODEL_LABELS = {"lstm": "LSTM", "gru": "GRU", "bilstm": "bidirectional LSTM", "cnn": "1-D CNN"}
+_TICKER = re.compile(r"^[A-Za-z0-9.\-^=]{1,20}$")
+
+
+@dataclass(frozen=True)
+class Config(TaskConfig):
+    TASK = NAME
+
+    seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights and batch order.")
+    epochs: int = param(20, min=1, max=500, help="Most passes over the training windows (early stopping may end sooner).")
+    learning_rate: float = param(0.004, min=1e-6, max=10.0, help="Adam step size (log scale).")
+    batch_size: int = param(512, min=8, max=8192, help="Windows per gradient step.")
+    source: str = param("sp500", choices=prices.SOURCES,
+                        help="Price data: bundled S&P 500 / NASDAQ (1999-2018), Yahoo Finance, synthetic GBM "
+                             "or regime-switching, or a CSV file.")
+    ticker: str = param("SPY", help="Yahoo Finance symbol (only used with source=yahoo), e.g. AAPL or ^GSPC.")
+    period: str = param("10y", choices=prices.PERIODS, help="Yahoo Finance history length.")
+    interval: str = param("1d", choices=prices.INTERVALS, help="Yahoo Finance bar size.")
+    start: str = param("", help="First date to use (YYYY-MM-DD), empty = from the beginning.")
+    end: str = param("", help="Last date to use (YYYY-MM-DD), empty = to the end.")
+    data_seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the synthetic series (gbm, regime).")
+    target: str = param("log_return", choices=TARGETS,
+                        help="What the network predicts: tomorrow's log return, or tomorrow's price level.")
+    horizon: int = param(1, min=1, max=30, help="Steps ahead predicted at once (multi-step output).")
+    lookback: int = param(60, min=2, max=500, help="Past steps the network sees per forecast.")
+    features: tuple[str, ...] = param(("returns",), choices=FEATURES, max_items=len(FEATURES),
+                                      help="Inputs per step: returns (always) plus optional volume, volatility, "
+                                           "rsi, ma_gap, momentum.")
+    model: str = param("lstm", choices=MODELS, help="Network type.")
+    units: int = param(64, min=1, max=512, help="Units (cells / filters) per layer.")
+    layers: int = param(1, min=1, max=4, help="Stacked layers.")
+    dropout: float = param(0.0, min=0.0, max=0.8, help="Dropout after each layer while training.")
+    val_fraction: float = param(0.15, min=0.05, max=0.4, help="Share of rows for validation (early stopping).")
+    test_fraction: float = param(0.15, min=0.05, max=0.5, help="Share of rows held out for the test.")
+    patience: int = param(3, min=1, max=100, help="Epochs without a better validation loss before stopping.")
+    walk_forward: int = param(3, min=0, max=20,
+                              help="Walk-forward windows over the test slice (0 = off); a separate run, started "
+                                   "from its tab (or findl train forecast-walk-forward).")
+    interval_level: float = param(0.9, min=0.5, max=0.99, help="Coverage wanted from the prediction interval.")
+    cost_bps: float = param(5.0, min=0.0, max=500.0, help="Toy backtest cost per position change, in basis points.")
+
+    def check(self) -> None:
+        if "returns" not in self.features:
+            raise ConfigError("features must include returns (log returns are always an input), "
+                              "e.g. features=returns,volume")
+        if len(set(self.features)) != len(self.features):
+            raise ConfigError("features lists a feature twice; name each once")
+        if self.val_fraction + self.test_fraction > 0.6:
+            raise ConfigError("val_fraction + test_fraction must leave at least 40 % of the rows for "
+                              f"training (now {self.val_fraction + self.test_fraction:.0%} held out)")
+        if self.source == "yahoo" and not _TICKER.match(self.ticker.strip()):
+            raise ConfigError("source=yahoo needs a ticker symbol such as AAPL, SPY or ^GSPC "
+                              f"(got {self.ticker!r})")
+        dates = {}
+        for name in ("start", "end"):
+            text = getattr(self, name).strip()
+            if text:
+                try:
+                    dates[name] = _dt.date.fromisoformat(text)
+                except ValueError:
+                    raise ConfigError(f"{name} must be a date like 2005-01-31 or empty (got {text!r})") from None
+        if len(dates) == 2 and dates["start"] >= dates["end"]:
+            raise ConfigError("start must be before end")
+
+
+PRESETS = {
+    "lstm-vs-random-walk": Preset(
+        "An LSTM predicts tomorrow's S&P 500 return from the last 60 days; the test shows whether it beats "
+        "the random walk at all.", {}),
+    "price-level-illusion": Preset(
+        "Predicting the S&P 500's price level (1999-2012) looks superb on a chart, but the implied returns "
+        "show it only echoes yesterday's price.", {"target": "price", "end": "2012-12-31", "walk_forward": 0}),
+    "pure-noise-gbm": Preset(
+        "On geometric Brownian motion returns are pure noise: no model can beat the random walk, and the "
+        "test should say so.", {"source": "gbm"}),
+    "gru-nasdaq": Preset(
+        "A GRU on the NASDAQ Composite, which went through the dot-com crash: the same honesty checks on a "
+        "wilder series.", {"source": "nasdaq", "model": "gru"}),
+    "cnn-volatility-features": Preset(
+        "A 1-D CNN sees volume, volatility, RSI and the moving-average gap too: do more features buy real "
+        "accuracy on the test slice?",
+        {"model": "cnn", "features": ("returns", "volume", "volatility", "rsi", "ma_gap")}),
+}
