@@ -13,6 +13,7 @@ import platform
 import sys
 import time
 from importlib import metadata
+from typing import Self
 
 from core.errors import UserError
 
@@ -92,12 +93,44 @@ def cmd_presets(args) -> int:
     return 0
 
 
-def _train_one(task, config, data_path, eval_path=None):
-    from core import jobs
+class _Trainer:
+    """Where ``findl`` trains: in this process (the default: no cluster needed), or on a Dask
+    cluster when ``--scheduler ADDR`` or FINDL_SCHEDULER names one (same store key, same dedupe
+    as the app; the store must be one the workers share, see README "Training engine")."""
 
+    def __init__(self, scheduler: str | None):
+        self.scheduler = (scheduler if scheduler is not None else os.environ.get("FINDL_SCHEDULER", "")).strip()
+        self.engine = None
+
+    def __enter__(self) -> Self:
+        if self.scheduler:
+            from core import engine
+
+            try:
+                self.engine = engine.Engine(engine.start_client(self.scheduler))
+            except (OSError, ValueError, TypeError) as exc:  # refused, timed out, bad address
+                raise engine.EngineUnavailable(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.engine is not None:
+            self.engine.close()
+
+    def __call__(self, task, config, data):
+        from core import engine, jobs
+
+        if self.engine is None:
+            return jobs.run_sync(task, config, data)
+        job = self.engine.wait(self.engine.submit(task, config, data))
+        if job.state != engine.DONE:
+            raise UserError(job.error or job.state)
+        return job.key, job.result
+
+
+def _train_one(trainer, task, config, data_path, eval_path=None):
     data = task.load_data(config, data_path)
     start = time.perf_counter()
-    key, result = jobs.run_sync(task, config, data)
+    key, result = trainer(task, config, data)
     metrics = dict(result.metrics)
     if eval_path is not None:
         if not hasattr(task, "evaluate_file"):
@@ -115,7 +148,8 @@ def cmd_train(args) -> int:
     task = get_task(args.task)
     config = preset_config(task, args.preset)
     config = task.Config.from_strings(_parse_sets(args.set or []), base=config)
-    out = _train_one(task, config, args.data, args.eval)
+    with _Trainer(args.scheduler) as trainer:
+        out = _train_one(trainer, task, config, args.data, args.eval)
     if args.json:
         print(json.dumps(out, default=float))
     else:
@@ -128,15 +162,16 @@ def cmd_train(args) -> int:
 def cmd_prewarm(args) -> int:
     from core.tasks import get_task, preset_config, task_names
 
-    for name in ([args.task] if args.task else task_names()):
-        task = get_task(name)
-        for preset in (args.preset or list(task.PRESETS)):
-            config = preset_config(task, preset)
-            # a task's companions (the forecast's walk-forward run) train for the same settings
-            for each in [task, *getattr(task, "companions", lambda c: [])(config)]:
-                out = _train_one(each, config, None)
-                state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
-                print(f"{each.NAME}/{preset}: {state}", flush=True)
+    with _Trainer(args.scheduler) as trainer:
+        for name in ([args.task] if args.task else task_names()):
+            task = get_task(name)
+            for preset in (args.preset or list(task.PRESETS)):
+                config = preset_config(task, preset)
+                # a task's companions (the forecast's walk-forward run) train for the same settings
+                for each in [task, *getattr(task, "companions", lambda c: [])(config)]:
+                    out = _train_one(trainer, each, config, None)
+                    state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
+                    print(f"{each.NAME}/{preset}: {state}", flush=True)
     return 0
 
 
@@ -171,10 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="CSV file (format in README)")
     p.add_argument("--eval", metavar="PATH", help="sentiment: also score this labelled file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--scheduler", metavar="ADDR", help="train on this Dask cluster (default: FINDL_SCHEDULER, "
+                   "else in this process)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("prewarm", help="train lesson presets into the store")
     p.add_argument("--task")
     p.add_argument("--preset", action="append")
+    p.add_argument("--scheduler", metavar="ADDR", help="train on this Dask cluster (default: FINDL_SCHEDULER)")
     p.set_defaults(func=cmd_prewarm)
     p = sub.add_parser("bench", help="speed against reference implementations")
     p.add_argument("task")

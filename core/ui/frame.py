@@ -25,18 +25,19 @@ def _device_label() -> str:
 @st.cache_data(ttl=15, show_spinner=False)
 def _store_status(location: str) -> dict:
     """Counting entries walks the store: at most every 15 s, not on every rerun of every student."""
-    from core import jobs
+    from core.store import Store
 
-    return jobs.runner().store.status()
+    return Store(location).status()
 
 
 def sidebar_status() -> None:
-    from core import jobs
+    from core import engine
+    from core.store import Store
 
-    runner = jobs.runner()
-    load = runner.snapshot()
+    load = engine.engine().snapshot()  # starts the engine in the background on first use
     st.sidebar.caption(f"**Device:** {_device_label()}")
-    status = _store_status(runner.store.location)
+    status = _store_status(Store().location)
     st.sidebar.caption(f"**Result store:** {status['entries']} runs · `{status['location']}`")
-    if load["running"] or load["queued"]:
-        st.sidebar.caption(f"**Training:** {load['running']} running, {load['queued']} queued")
+    workers = f"{load['workers']} worker{'s' if load['workers'] != 1 else ''}" if load["workers"] else "starting…"
+    st.sidebar.caption(f"**Training engine:** {workers}"
+                       + (f" · {load['running']} running, {load['queued']} queued" if load["running"] or load["queued"] else ""))

@@ -1,6 +1,6 @@
-"""The one job panel every page uses: submit (deduplicated through the store and the process-wide
-runner), show queue position / progress / live view / cancel while it trains, and return the Result
-when it is there. A failure is shown once as a one-line message and is not resubmitted until the
+"""The one job panel every page uses: submit to the training engine (Dask workers, deduplicated
+by store key), show queue position / progress / live view / cancel while it trains, and return the
+Result when it is there. A failure is shown once as a one-line message and is not resubmitted until the
 user asks; the last good result of the page stays on screen."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from core import jobs
+from core import engine, jobs
 from core.errors import UserError
 
 LiveView = Callable[[dict[str, Any], list[dict[str, Any]]], None]
@@ -31,27 +31,30 @@ def _session_id() -> str:
 def last_result(slot: str):
     """The slot's last good result (shown while the current settings are invalid or training)."""
     key = _state(slot)["last"]
-    job = jobs.runner().get(key) if key else None
-    return job.result if job is not None and job.state == jobs.DONE else None
+    job = engine.engine().get(key) if key else None
+    return job.result if job is not None and job.state == engine.DONE else None
 
 
 def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = None,
         button_label: str = "Train", slot: str | None = None) -> Any:
     """The Result for (config, data), or None while it is not ready (the panel shows why).
     ``slot`` names the panel when a page runs several (defaults to the task name)."""
-    slot = slot or task.NAME
-    state = _state(slot)
-    runner = jobs.runner()
     try:
-        key = jobs.key_for(task, config, data)
-    except UserError as exc:
+        return _run(task, config, data, auto, live_view, button_label, slot or task.NAME)
+    except UserError as exc:  # bad settings, or the training engine cannot be reached
         st.error(str(exc))
         return None
+
+
+def _run(task, config, data, auto: bool, live_view: LiveView | None, button_label: str, slot: str) -> Any:
+    state = _state(slot)
+    runner = engine.engine()
+    key = jobs.key_for(task, config, data)
     job = runner.get(key)
     # A failed run (divergence, bad data) fails again the same way: show it, never loop on it.
     # A cancelled run is only final for the session that cancelled it.
     if job is not None and key not in state["failed"] and (
-            job.state == jobs.FAILED or (job.state == jobs.CANCELLED and state.get("submitted") == key)):
+            job.state == engine.FAILED or (job.state == engine.CANCELLED and state.get("submitted") == key)):
         state["failed"][key] = job.error or job.state
     failed = state["failed"].get(key)
     pressed = False
@@ -69,7 +72,7 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     if previous and previous != key:
         runner.release(previous, session)
     state["watching"] = key
-    stale = job is None or job.state in (jobs.FAILED, jobs.CANCELLED)
+    stale = job is None or job.state in (engine.FAILED, engine.CANCELLED)
     if stale and (auto or pressed):
         job = runner.submit(task, config, data, watcher=session)
         state["submitted"] = key
@@ -81,10 +84,10 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
         else:
             st.info(f"Settings changed: press **{button_label}** to run them.")
             return None
-    if job.state == jobs.DONE:
+    if job.state == engine.DONE:
         state["last"] = key
         return job.result
-    if job.state in (jobs.FAILED, jobs.CANCELLED):
+    if job.state in (engine.FAILED, engine.CANCELLED):
         state["failed"][key] = job.error or job.state
         st.error(job.error or job.state)
         return None
@@ -130,8 +133,8 @@ def _stale_banner(shown: dict, current: dict) -> None:
 
 
 @st.fragment(run_every=1.0)
-def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> None:
-    runner = jobs.runner()
+def _progress_fragment(job: engine.Job, live_view: LiveView | None, slot: str) -> None:
+    runner = engine.engine()
     if not job.active:
         st.rerun()  # whole page: draw the result (or the error)
         return
@@ -141,7 +144,7 @@ def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> 
         st.info(f"Queued: {position - 1} run(s) ahead of this one "
                 f"({load['running']} training now, {load['workers']} at a time on this server).")
     else:
-        event = job.progress.latest
+        event = job.latest
         elapsed = time.time() - (job.started or time.time())
         text = f"Training… {elapsed:.1f} s"
         if event:
@@ -150,9 +153,9 @@ def _progress_fragment(job: jobs.Job, live_view: LiveView | None, slot: str) -> 
                 text += f" · epoch {event['epoch']}"
             if "loss" in event:
                 text += f" · loss {event['loss']:.4f}"
-        st.progress(job.progress.fraction, text=text)
+        st.progress(job.fraction, text=text)
         if event and live_view is not None:
-            live_view(event, job.progress.history)
+            live_view(event, job.history)
     if st.button("Cancel", key=f"cancel:{slot}"):
         runner.cancel(job)
         st.rerun()
