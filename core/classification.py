@@ -33,6 +33,65 @@ def binary_metrics(y_true: Any, p: Any, threshold: float = 0.5) -> dict[str, Any
     }
 
 
+def curves(y_true: Any, scores: Any) -> dict[str, Any]:
+    """ROC and precision-recall curves of a score (higher = more likely class 1; any scale: a
+    probability, a reconstruction error) with ROC AUC and average precision (PR AUC).
+    None curves with one class only."""
+    from sklearn import metrics as skm
+
+    y = np.asarray(y_true) >= 0.5
+    s = np.asarray(scores, dtype=float)
+    if len(np.unique(y)) < 2:
+        return {"roc": None, "pr": None, "roc_auc": None, "pr_auc": None}
+    fpr, tpr, _ = skm.roc_curve(y, s)
+    precision, recall, _ = skm.precision_recall_curve(y, s)
+    return {"roc": {"fpr": fpr, "tpr": tpr}, "pr": {"precision": precision, "recall": recall},
+            "roc_auc": float(skm.roc_auc_score(y, s)), "pr_auc": float(skm.average_precision_score(y, s))}
+
+
+def threshold_sweep(y_true: Any, scores: Any, thresholds: Any) -> dict[str, np.ndarray]:
+    """Precision, recall, F1 and the number flagged when rows with ``score >= t`` are flagged,
+    for each threshold t (precision 0 where nothing is flagged, as scikit-learn's zero_division=0)."""
+    y = np.asarray(y_true) >= 0.5
+    s = np.asarray(scores, dtype=float)
+    t = np.asarray(thresholds, dtype=float)
+    flagged = s[None, :] >= t[:, None]
+    tp = (flagged & y).sum(axis=1)
+    n_flagged = flagged.sum(axis=1)
+    precision = np.divide(tp, n_flagged, out=np.zeros(len(t)), where=n_flagged > 0)
+    recall = tp / y.sum() if y.any() else np.zeros(len(t))
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros(len(t)), where=denom > 0)
+    return {"thresholds": t, "precision": precision, "recall": recall, "f1": f1, "flagged": n_flagged}
+
+
+def precision_at_k(y_true: Any, scores: Any, k: int) -> float | None:
+    """Share of true class-1 rows among the k highest scores (what a team that can review k
+    alerts finds). None when k < 1."""
+    y = np.asarray(y_true) >= 0.5
+    k = min(int(k), len(y))
+    if k < 1:
+        return None
+    top = np.argsort(-np.asarray(scores, dtype=float), kind="stable")[:k]
+    return float(y[top].mean())
+
+
+def cost_curve(y_true: Any, scores: Any, cost_missed: float, cost_false_alarm: float,
+               thresholds: Any) -> dict[str, Any]:
+    """Expected cost per row at each threshold (flag when score >= t): a missed class-1 row costs
+    ``cost_missed``, a flagged class-0 row ``cost_false_alarm``."""
+    y = np.asarray(y_true) >= 0.5
+    s = np.asarray(scores, dtype=float)
+    t = np.asarray(thresholds, dtype=float)
+    flagged = s[None, :] >= t[:, None]
+    missed = (~flagged & y).sum(axis=1)
+    false_alarms = (flagged & ~y).sum(axis=1)
+    cost = (missed * cost_missed + false_alarms * cost_false_alarm) / max(len(y), 1)
+    best = int(np.argmin(cost))
+    return {"thresholds": t, "cost": cost, "missed": missed, "false_alarms": false_alarms,
+            "best_threshold": float(t[best]), "best_cost": float(cost[best])}
+
+
 def mcnemar(y_true: Any, pred_a: Any, pred_b: Any) -> dict[str, Any]:
     """Exact McNemar test of two classifiers' accuracy on the same rows.
 

@@ -37,6 +37,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -137,6 +138,29 @@ def train_on_worker(task_module: str, config_values: dict, data: Any, store_loca
         logging.getLogger("findl").exception("training failed")
         return {"state": FAILED, "error": f"internal error: {type(exc).__name__}: {exc}"}
     return {"state": DONE, "error": None, "seconds": result.seconds, "cached": result.cached}
+
+
+_LOADED: OrderedDict[tuple[str, str], Result] = OrderedDict()  # per worker process
+LOADED_MAX = 8
+
+
+def predict_on_worker(task_module: str, store_location: str, key: str, inputs: Any) -> Any:
+    """The Dask task behind ``Engine.predict``: ``task.predict(result, inputs)`` with the stored
+    run ``key``. The last LOADED_MAX runs stay loaded on the worker with their ``memo`` (where a
+    task keeps its loaded model), so a second sentence is scored without loading anything."""
+    import importlib
+
+    task = importlib.import_module(task_module)
+    result = _LOADED.get((store_location, key))
+    if result is None:
+        result = Store(store_location).get(key)
+        if result is None:
+            raise UserError("this run is no longer in the result store: train it again")
+        _LOADED[(store_location, key)] = result
+        while len(_LOADED) > LOADED_MAX:
+            _LOADED.popitem(last=False)
+    _LOADED.move_to_end((store_location, key))
+    return task.predict(result, inputs)
 
 
 class WorkerSetup(WorkerPlugin):
@@ -476,6 +500,29 @@ class Engine:
             self.refresh(job)
         return {"running": sum(j.state == RUNNING for j in jobs), "queued": sum(j.state == QUEUED for j in jobs),
                 "workers": self.workers()}
+
+    def predict(self, task: ModuleType, key: str, inputs: Any, timeout: float = 120.0) -> Any:
+        """``task.predict(stored run key, inputs)`` on a worker (the server has no TensorFlow):
+        scoring new inputs, e.g. a typed sentence. Ahead of queued trainings in the scheduler's
+        order; with every worker busy training it waits for one to finish. The task's UserErrors
+        (bad input) come back as they are."""
+        if not hasattr(task, "predict"):
+            raise UserError(f"the {task.NAME} task cannot score new inputs")
+        future = self.client.submit(predict_on_worker, task.__name__, self.store.location, key, inputs,
+                                    pure=False, priority=10**9)
+        try:
+            return future.result(timeout=timeout)
+        except UserError:
+            raise
+        except TimeoutError:
+            future.cancel()
+            raise UserError(f"scoring took longer than {timeout:g} s (the workers are busy training)") from None
+        except Exception as exc:
+            if type(exc).__name__ == "KilledWorker":
+                raise UserError("the worker scoring this input stopped (killed or out of memory)") from None
+            raise
+        finally:
+            future.release()
 
     def wait(self, job: Job, timeout: float | None = None) -> Job:
         """Block until the job ends (CLI and tests)."""

@@ -20,7 +20,8 @@ class Result:
     """metrics/info are JSON; arrays are numeric NumPy arrays; files are named files a run keeps
     ({"model.keras": path, "encoder.keras": path, "vectorizer.json": path}: plain file names, the
     store checks them); config is the run's settings (``Config.to_dict()``), so a page can tell
-    which run it shows.
+    which run it shows. ``memo`` is never stored: a task's ``predict`` keeps what it loaded there
+    (the engine keeps recently used Results loaded on each worker).
 
     ``model_path=`` is still accepted and means ``files={"model.keras": model_path}``; reading
     ``model_path`` gives that file (or the first one), for code written for one model per run."""
@@ -33,6 +34,8 @@ class Result:
     cached: bool = False
     config: dict[str, Any] | None = None
     files: dict[str, str] = field(default_factory=dict)
+    # not stored: what a task's predict() keeps between calls on a worker (a loaded Keras model)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self, model_path: str | None) -> None:
         if model_path:

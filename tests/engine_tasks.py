@@ -55,3 +55,15 @@ def load_data(config: Config, path=None):
 
 class Data:
     fingerprint = "engine-test-data"
+
+
+def predict(result: Result, inputs):
+    """Scores new inputs with a stored run: value x input; counts its calls in ``result.memo``
+    (the engine keeps recent runs loaded on a worker)."""
+    from core.errors import UserError
+
+    if not isinstance(inputs, list) or not all(isinstance(v, (int, float)) for v in inputs):
+        raise UserError("inputs must be a list of numbers")
+    result.memo["calls"] = result.memo.get("calls", 0) + 1
+    return {"scores": [result.metrics["value"] * v for v in inputs], "calls": result.memo["calls"],
+            "pid": os.getpid(), "tensorflow": "tensorflow" in __import__("sys").modules}

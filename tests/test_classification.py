@@ -34,3 +34,34 @@ def test_binary_metrics_come_from_scikit_learn_and_handle_one_class():
     assert m["accuracy"] == 0.5 and m["precision"] == 0.5 and m["recall"] == 0.5
     assert m["auc"] == pytest.approx(0.75) and m["confusion"] == [[1, 1], [1, 1]]
     assert classification.binary_metrics([1, 1], [0.2, 0.9])["auc"] is None
+
+
+def test_threshold_sweep_precision_at_k_and_cost_curve_by_hand():
+    y = np.array([1, 0, 1, 0, 0, 1])
+    s = np.array([0.9, 0.8, 0.7, 0.3, 0.2, 0.1])  # any scale: reconstruction errors work the same
+    sweep = classification.threshold_sweep(y, s, [0.75, 0.5, 1.0])
+    # >= 0.75 flags rows 0,1 (1 of 2 right, 1 of 3 positives); >= 0.5 flags 0,1,2; >= 1.0 nothing
+    assert sweep["flagged"].tolist() == [2, 3, 0]
+    assert sweep["precision"].tolist() == pytest.approx([0.5, 2 / 3, 0.0])
+    assert sweep["recall"].tolist() == pytest.approx([1 / 3, 2 / 3, 0.0])
+    assert sweep["f1"].tolist() == pytest.approx([0.4, 2 / 3, 0.0])
+    assert classification.precision_at_k(y, s, 1) == 1.0
+    assert classification.precision_at_k(y, s, 4) == 0.5
+    assert classification.precision_at_k(y, s, 0) is None
+    cost = classification.cost_curve(y, s, cost_missed=10, cost_false_alarm=1, thresholds=[0.05, 0.5, 0.95])
+    # flag all: 3 false alarms; flag >= .5: 1 missed + 1 false alarm; flag none: 3 missed
+    assert cost["missed"].tolist() == [0, 1, 3] and cost["false_alarms"].tolist() == [3, 1, 0]
+    assert cost["cost"].tolist() == pytest.approx([3 / 6, 11 / 6, 30 / 6])
+    assert cost["best_threshold"] == 0.05
+
+
+def test_curves_match_scikit_learn_and_are_none_with_one_class():
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    s = y * 0.5 + rng.normal(size=200)
+    c = classification.curves(y, s)
+    assert c["roc_auc"] == pytest.approx(roc_auc_score(y, s)) and c["pr_auc"] == pytest.approx(average_precision_score(y, s))
+    assert c["roc"]["fpr"][0] == 0.0 and c["roc"]["tpr"][-1] == 1.0
+    assert classification.curves(np.zeros(5), np.arange(5.0)) == {"roc": None, "pr": None, "roc_auc": None, "pr_auc": None}

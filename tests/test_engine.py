@@ -219,3 +219,17 @@ def test_cli_trains_on_a_scheduler_and_says_when_it_cannot_reach_one(client, tmp
                          timeout=120, env=env)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().count("\n") == 0 and "cannot reach the Dask scheduler" in bad.stderr
+
+
+def test_predict_scores_new_inputs_on_a_worker_with_the_run_kept_loaded(eng, tmp_path, monkeypatch):
+    monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
+    job = eng.submit(fake, fake.Config(value=3), DATA)
+    _done(eng, job)
+    outs = [eng.predict(fake, job.key, [1, 2.5]) for _ in range(4)]
+    assert all(o["scores"] == [3, 7.5] for o in outs)
+    assert all(o["pid"] != os.getpid() and o["tensorflow"] for o in outs)  # on a worker, not here
+    assert max(o["calls"] for o in outs) >= 2  # loaded once per worker, then reused
+    with pytest.raises(engine.UserError, match="list of numbers"):
+        eng.predict(fake, job.key, "garbage")
+    with pytest.raises(engine.UserError, match="no longer in the result store"):
+        eng.predict(fake, "0" * 64, [1])

@@ -354,20 +354,14 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
 
 
 def cost_analysis(y_true: np.ndarray, p: np.ndarray, cost_missed: float, cost_refused: float) -> dict:
-    """Expected cost per case at each threshold: flag a case when p >= threshold; a missed
-    class-1 case costs ``cost_missed``, a wrongly flagged class-0 case ``cost_refused``."""
+    """The playground's cost view: ``classification.cost_curve`` over probability thresholds
+    0, 0.01, ..., 1, plus the cost at 0.5 and the Bayes threshold for calibrated probabilities."""
     if cost_missed < 0 or cost_refused < 0:
         raise ConfigError("costs must be zero or positive")
-    thresholds = np.linspace(0.0, 1.0, 101)
-    y = np.asarray(y_true) >= 0.5
-    missed = np.array([np.sum(y & (p < t)) for t in thresholds])
-    refused = np.array([np.sum(~y & (p >= t)) for t in thresholds])
-    cost = (missed * cost_missed + refused * cost_refused) / max(len(y), 1)
-    best = int(np.argmin(cost))
+    curve = classification.cost_curve(y_true, p, cost_missed, cost_refused, np.linspace(0.0, 1.0, 101))
     analytic = cost_refused / (cost_refused + cost_missed) if cost_refused + cost_missed > 0 else 0.5
-    return {"thresholds": thresholds, "cost": cost, "missed": missed, "refused": refused,
-            "best_threshold": float(thresholds[best]), "best_cost": float(cost[best]),
-            "cost_at_half": float(cost[50]), "bayes_threshold": float(analytic)}
+    return {**curve, "refused": curve["false_alarms"], "cost_at_half": float(curve["cost"][50]),
+            "bayes_threshold": float(analytic)}
 
 
 def keras_code(config: Config, chronological: bool = False) -> str:
