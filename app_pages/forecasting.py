@@ -169,74 +169,82 @@ for note in result.info.get("notes", []):
         st.caption(f"Note: {note}.")
 
 tabs = st.tabs(["Forecast", "Series and split", "Per horizon", "Is it just lagging?", "Walk-forward",
-                "Toy backtest", "Training", "Downloads"])
+                "Toy backtest", "Training", "Downloads"], key="fc:tab", on_change="rerun")
 with tabs[0]:
-    horizon = int(result.arrays["forecast"].shape[1])
-    c1, c2 = st.columns(2)
-    window = c1.select_slider("Show", ["last 60 days", "last 120 days", "last 250 days", "whole test slice"],
-                              value="last 120 days", key="fc:window")
-    step = c2.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
-    last = None if window.startswith("whole") else int(window.split()[1])
-    st.plotly_chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
-    interval = m.get("interval") or {}
-    if interval:
-        st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
-                   f"measured test coverage {interval.get('coverage', float('nan')):.1%}, mean width "
-                   f"{interval.get('mean_width', float('nan')):.4g}.")
+    if tabs[0].open:  # only the open tab is drawn
+        horizon = int(result.arrays["forecast"].shape[1])
+        c1, c2 = st.columns(2)
+        window = c1.select_slider("Show", ["last 60 days", "last 120 days", "last 250 days", "whole test slice"],
+                                  value="last 120 days", key="fc:window")
+        step = c2.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
+        last = None if window.startswith("whole") else int(window.split()[1])
+        st.plotly_chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
+        interval = m.get("interval") or {}
+        if interval:
+            st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
+                       f"measured test coverage {interval.get('coverage', float('nan')):.1%}, mean width "
+                       f"{interval.get('mean_width', float('nan')):.4g}.")
 with tabs[1]:
-    st.plotly_chart(charts.split_figure(result, config), key="fc:split")
-    parts = result.info.get("splits", {})
-    st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
-               "watches the validation rows; the test rows are touched once, for the numbers above. " +
-               " · ".join(f"{name}: {p['start']} to {p['end']} ({p['rows']} rows)" for name, p in parts.items()))
+    if tabs[1].open:  # only the open tab is drawn
+        st.plotly_chart(charts.split_figure(result, config), key="fc:split")
+        parts = result.info.get("splits", {})
+        st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
+                   "watches the validation rows; the test rows are touched once, for the numbers above. " +
+                   " · ".join(f"{name}: {p['start']} to {p['end']} ({p['rows']} rows)" for name, p in parts.items()))
 with tabs[2]:
-    st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
+    if tabs[2].open:  # only the open tab is drawn
+        st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
 with tabs[3]:
-    st.plotly_chart(charts.lag_figure(result), key="fc:lag")
-    st.write((m.get("lag_correlation") or {}).get("sentence", ""))
+    if tabs[3].open:  # only the open tab is drawn
+        st.plotly_chart(charts.lag_figure(result), key="fc:lag")
+        st.write((m.get("lag_correlation") or {}).get("sentence", ""))
 with tabs[4]:
-    # its own cached job: the verdict above stays on the chronological test slice
-    if config is None or data is None:
-        st.info("Choose valid settings and data first.")
-    elif config.walk_forward < 2:
-        st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
-    else:
-        st.caption(f"Cuts the test slice into {config.walk_forward} windows and re-fits the model before each on "
-                   "all earlier rows (a separate run: it trains the model several times).")
-        wf_result = job_panel.run(wf_task, config, data, auto=False, slot="fc-walk-forward",
-                                  button_label="Run walk-forward")
-        if wf_result is not None:
-            wf = wf_result.metrics.get("walk_forward") or {}
-            st.write(wf.get("sentence", ""))
-            st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
-            st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
-            st.caption(f"Method: {wf.get('method', '')}. Training: "
-                       + ("cached" if wf_result.cached else f"{wf_result.seconds:.1f} s") + ".")
+    if tabs[4].open:  # only the open tab is drawn
+        # its own cached job: the verdict above stays on the chronological test slice
+        if config is None or data is None:
+            st.info("Choose valid settings and data first.")
+        elif config.walk_forward < 2:
+            st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
+        else:
+            st.caption(f"Cuts the test slice into {config.walk_forward} windows and re-fits the model before each on "
+                       "all earlier rows (a separate run: it trains the model several times).")
+            wf_result = job_panel.run(wf_task, config, data, auto=False, slot="fc-walk-forward",
+                                      button_label="Run walk-forward")
+            if wf_result is not None:
+                wf = wf_result.metrics.get("walk_forward") or {}
+                st.write(wf.get("sentence", ""))
+                st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
+                st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
+                st.caption(f"Method: {wf.get('method', '')}. Training: "
+                           + ("cached" if wf_result.cached else f"{wf_result.seconds:.1f} s") + ".")
 with tabs[5]:
-    st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
-               "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
-    st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
-    if (m.get("backtest") or {}).get("caveat"):
-        st.info(m["backtest"]["caveat"])
-    st.json(m.get("backtest", {}), expanded=False)
+    if tabs[5].open:  # only the open tab is drawn
+        st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
+                   "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
+        st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
+        if (m.get("backtest") or {}).get("caveat"):
+            st.info(m["backtest"]["caveat"])
+        st.json(m.get("backtest", {}), expanded=False)
 with tabs[6]:
-    st.plotly_chart(charts.loss_figure(result), key="fc:loss")
-    st.code(charts.summary_text(result), language="text")
+    if tabs[6].open:  # only the open tab is drawn
+        st.plotly_chart(charts.loss_figure(result), key="fc:loss")
+        st.code(charts.summary_text(result), language="text")
 with tabs[7]:
-    a = result.arrays
-    table = pd.DataFrame({"date": pd.to_datetime(a["test_dates"]), "actual": a["actual"][:, 0],
-                          "model": a["forecast"][:, 0], "naive": a["naive"][:, 0], "drift": a["drift"][:, 0],
-                          "mean": a["mean"][:, 0], "lower": a["lower"][:, 0], "upper": a["upper"][:, 0]})
-    st.download_button("Forecasts (CSV)", table.to_csv(index=False), "forecasts.csv", "text/csv")
-    equity = pd.DataFrame({"strategy": a["equity_strategy"], "buy_and_hold": a["equity_buy_hold"]})
-    st.download_button("Backtest equity (CSV)", equity.to_csv(index=False), "backtest.csv", "text/csv")
-    if result.model_path:
-        with open(result.model_path, "rb") as fh:
-            st.download_button("Trained model (.keras)", io.BytesIO(fh.read()), "forecast_model.keras")
-        preprocessing = {"features": result.info.get("features"), "target": result.info.get("target"),
-                         "lookback": config.lookback if config is not None else None,
-                         "scaler": result.info.get("scaler")}
-        st.download_button("Inputs and scaler for the model (JSON)", json.dumps(preprocessing, indent=2),
-                           "forecast_preprocessing.json", "application/json",
-                           help="The model expects standardised inputs: (x - x_mean) / x_std per feature, in this "
-                                "order; its output times y_std plus y_mean is the forecast.")
+    if tabs[7].open:  # only the open tab is drawn
+        a = result.arrays
+        table = pd.DataFrame({"date": pd.to_datetime(a["test_dates"]), "actual": a["actual"][:, 0],
+                              "model": a["forecast"][:, 0], "naive": a["naive"][:, 0], "drift": a["drift"][:, 0],
+                              "mean": a["mean"][:, 0], "lower": a["lower"][:, 0], "upper": a["upper"][:, 0]})
+        st.download_button("Forecasts (CSV)", table.to_csv(index=False), "forecasts.csv", "text/csv")
+        equity = pd.DataFrame({"strategy": a["equity_strategy"], "buy_and_hold": a["equity_buy_hold"]})
+        st.download_button("Backtest equity (CSV)", equity.to_csv(index=False), "backtest.csv", "text/csv")
+        if result.model_path:
+            with open(result.model_path, "rb") as fh:
+                st.download_button("Trained model (.keras)", io.BytesIO(fh.read()), "forecast_model.keras")
+            preprocessing = {"features": result.info.get("features"), "target": result.info.get("target"),
+                             "lookback": config.lookback if config is not None else None,
+                             "scaler": result.info.get("scaler")}
+            st.download_button("Inputs and scaler for the model (JSON)", json.dumps(preprocessing, indent=2),
+                               "forecast_preprocessing.json", "application/json",
+                               help="The model expects standardised inputs: (x - x_mean) / x_std per feature, in this "
+                                    "order; its output times y_std plus y_mean is the forecast.")

@@ -55,6 +55,12 @@ def _charts(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
+def _shown(at: AppTest) -> bool:
+    """A result is on the page: its headline metrics and the open tab's first chart (only the open
+    tab is drawn)."""
+    return _charts(at) >= 1 and any(m.label in ("Training time", "Model RMSE") for m in at.metric)
+
+
 def test_home_renders_without_tensorflow():
     code = ("import sys, json; from streamlit.testing.v1 import AppTest\n"
             f"at = AppTest.from_file({APP!r}, default_timeout=60); at.run()\n"
@@ -68,7 +74,7 @@ def test_home_renders_without_tensorflow():
 
 
 def test_playground_default_run_shows_boundary_and_metrics():
-    at = _until(_open("app_pages/playground.py", {"epochs": "40"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "40"}), _shown)
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert {"Train accuracy", "Test accuracy", "Test AUC", "Majority baseline"} <= set(labels)
@@ -79,12 +85,12 @@ def test_playground_default_run_shows_boundary_and_metrics():
 
 
 def test_playground_controls_change_the_run():
-    at = _until(_open("app_pages/playground.py", {"epochs": "30"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "30"}), _shown)
     at.selectbox(key="pg.dataset").set_value("xor")
     at.slider(key="pg.noise").set_value(0.05)
     at.select_slider(key="pg.learning_rate").set_value(0.1)
     at.run()
-    at = _until(at, lambda a: _charts(a) >= 3 and a.query_params.get("dataset") in ("xor", ["xor"]))
+    at = _until(at, lambda a: _shown(a) and a.query_params.get("dataset") in ("xor", ["xor"]))
     assert not at.exception
     assert at.query_params["learning_rate"] in ("0.1", ["0.1"])
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -97,7 +103,7 @@ def _lesson(at: AppTest) -> str:
 
 
 def test_playground_preset_applies_and_explains_only_its_own_result():
-    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), _shown)
     at.selectbox(key="pg:preset").set_value("features-not-depth")
     at.run()
     assert at.selectbox(key="pg.dataset").value == "circles"
@@ -114,7 +120,7 @@ def test_playground_preset_applies_and_explains_only_its_own_result():
 
 
 def test_playground_shows_an_older_run_under_a_banner_naming_its_settings():
-    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), _shown)
     for key, value in (("pg.optimizer", "sgd"), ("pg.activation", "relu")):
         (at.radio if key == "pg.optimizer" else at.selectbox)(key=key).set_value(value)
     at.number_input(key="pg.epochs").set_value(60)
@@ -135,7 +141,7 @@ def test_playground_shows_an_older_run_under_a_banner_naming_its_settings():
 def test_playground_link_values_within_the_config_limits_are_kept():
     """The page used to clamp hidden=100 to 64 although the Config (and the CLI) allow 512."""
     at = _until(_open("app_pages/playground.py", {"hidden": "100,3", "epochs": "10", "batch_size": "300"}),
-                lambda a: _charts(a) >= 3)
+                _shown)
     assert at.number_input(key="pg.hidden.0").value == 100
     assert at.number_input(key="pg.hidden.0").max == pg.Config.meta("hidden")["item_max"]
     assert at.query_params["hidden"] in ("100,3", ["100,3"])
@@ -148,7 +154,7 @@ def test_playground_bad_link_values_warn_and_fall_back():
     warnings = " ".join(w.value for w in at.warning)
     assert "hidden" in warnings and "learning_rate" in warnings and "batch_size" in warnings
     assert at.slider(key="pg.hidden.n").value == 2  # default 8,8 kept
-    _until(at, lambda a: _charts(a) >= 2)
+    _until(at, _shown)
 
 
 def test_playground_csv_upload_errors_and_success():
@@ -162,7 +168,7 @@ def test_playground_csv_upload_errors_and_success():
     at.session_state["pg:upload"] = ("x1,x2,label\n" + rows).encode()
     at.number_input(key="pg.batch_size").set_value(16)
     at.run()
-    at = _until(at, lambda a: _charts(a) >= 2)
+    at = _until(at, _shown)
     assert not at.exception
 
 
@@ -175,7 +181,9 @@ def test_playground_divergence_is_a_message_not_a_crash():
 
 
 def test_playground_capacity_sweep_runs_three_networks_with_test_loss():
-    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), lambda a: _charts(a) >= 3)
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), _shown)
+    at.session_state["pg:tab"] = "Capacity sweep"  # only the open tab is drawn
+    at.run()
     at.button(key="pg:sweep_go").click()
     at.run()
 
@@ -200,7 +208,7 @@ FC_TINY = {"epochs": "3", "units": "8", "lookback": "20", "walk_forward": "2", "
 def _train_forecast(at: AppTest) -> AppTest:
     at.button(key="train:forecast").click()
     at.run()
-    return _until(at, lambda a: _charts(a) >= 3 or bool(a.error), timeout=240)
+    return _until(at, lambda a: _shown(a) or bool(a.error), timeout=240)
 
 
 def test_forecasting_preset_run_shows_model_beside_baselines():
@@ -225,6 +233,8 @@ def test_forecasting_walk_forward_tab_runs_its_own_job():
     at = _train_forecast(at)
     assert not at.exception and not at.error
     verdict = [x.value for x in list(at.warning) + list(at.success)]
+    at.session_state["fc:tab"] = "Walk-forward"  # only the open tab is drawn
+    at.run()
     charts_before = _charts(at)
     assert any("Run walk-forward" in i.value for i in at.info)  # nothing stored yet: it waits for the button
     at.button(key="train:fc-walk-forward").click()
@@ -303,7 +313,7 @@ def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset):
     if train:
         train[0].click()
         at.run()
-    at = _until(at, lambda a: _charts(a) >= 3 or bool(a.error), timeout=240)
+    at = _until(at, lambda a: _shown(a) or bool(a.error), timeout=240)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any(m.label.startswith("Test accuracy") or m.label == "Model RMSE" for m in at.metric)
 
@@ -332,3 +342,27 @@ def test_forecasting_link_values_within_the_config_limits_are_kept():
         widget = at.slider(key=f"fc.{name}")
         assert widget.value == value and widget.max == fc.Config.meta(name)["max"], name
         assert at.query_params[name] in (str(value), [str(value)])
+
+
+@pytest.mark.parametrize("page,query,tab_key", [
+    ("app_pages/playground.py", {"epochs": "20", "seeds": "2"}, "pg:tab"),
+    ("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"}, "fc:tab"),
+])
+def test_every_tab_draws_when_opened(page, query, tab_key):
+    """Only the open tab is drawn (a new session renders one tab, not ten): so open each one."""
+    at = _open(page, query)
+    train = [b for b in at.button if b.label == "Train"]
+    if train:
+        train[0].click()
+        at.run()
+    at = _until(at, lambda a: _shown(a) or bool(a.error), timeout=240)
+    labels = [t.label for t in at.tabs]
+    assert len(labels) >= 8
+    for label in labels:
+        at.session_state[tab_key] = label
+        at.run()
+        assert not at.exception and not at.error, (label, at.exception, [e.value for e in at.error])
+        tabs = {t.label: t for t in at.tabs}
+        assert len(tabs[label].children) >= 1, f"tab {label} drew nothing"
+        others = [t for name, t in tabs.items() if name != label]
+        assert all(len(t.children) == 0 for t in others), "closed tabs were drawn"

@@ -1,0 +1,132 @@
+"""Where the student waits: the real app in Chromium against the same training in-process.
+
+``python -m bench.app_latency`` starts the app on an empty store, waits for the training engine
+(a Dask worker with TensorFlow imported), and for the default forecast and playground settings
+measures
+
+- click-to-result: from pressing Train (forecast) or "New data" (playground: a new training) to
+  the result on the page;
+- the training seconds the page reports (measured on the worker);
+- stored result in a new session: a new tab opens the same settings (the target), and a new
+  browser profile with nothing cached (shown for comparison);
+
+then, with the server stopped, the same two trainings in this process (``task.train`` after
+TensorFlow is imported: the ``findl train`` path, warm like a worker). Targets (issue 7, 2-core
+CPU): page-reported training <= 1.5x in-process; click-to-result <= reported + 3 s; stored result in
+a new session <= 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from bench import browser as br
+from bench.common import report
+
+PG_SECONDS = r"Training time\s*([\d.]+) s"
+FC_SECONDS = r"Training: ([\d.]+) s"
+
+
+def _first_points(page) -> list[float] | None:
+    return page.evaluate("() => { const gd = document.querySelector('.js-plotly-plot');"
+                         " return gd && gd._fullData ? Array.from(gd._fullData[1].x).slice(0, 8) : null; }")
+
+
+def _in_browser(store: Path) -> dict[str, float]:
+    out: dict[str, float] = {}
+    with br.serve(store) as url, br.chromium() as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{url}/forecasting")
+        br.settle(page)
+        br.wait_for_engine(page)
+        start = time.perf_counter()
+        page.get_by_role("button", name="Train").click()
+        found = br.wait_for_text(page, FC_SECONDS + r"[\s\S]*Naive RMSE|Naive RMSE[\s\S]*" + FC_SECONDS)
+        out["forecast click-to-result"] = time.perf_counter() - start
+        out["forecast reported training"] = float(next(g for g in found.groups() if g))
+        br.settle(page)
+
+        page.goto(f"{url}/playground")
+        br.wait_for_text(page, PG_SECONDS)  # the default run (trains on first visit)
+        br.settle(page)
+        before = _first_points(page)
+        start = time.perf_counter()
+        page.get_by_role("button", name="New data").click()  # a new data seed: a new training
+        deadline = time.monotonic() + 240
+        while True:
+            points = _first_points(page)
+            text = br.main_text(page)
+            found = re.search(PG_SECONDS, text)
+            if points not in (before, None) and found and "Not your current settings" not in text \
+                    and not page.locator("[data-testid='stProgress']").count():
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the playground did not show the new run")
+            time.sleep(0.05)
+        out["playground click-to-result"] = time.perf_counter() - start
+        out["playground reported training"] = float(found.group(1))
+        page.close()
+
+        # A new session: a new tab (the app's scripts cached, like a student opening a shared link);
+        # and a new browser profile (nothing cached: the first visit of the day).
+        for name, path, pattern in (("forecast", "forecasting", r"Naive RMSE"),
+                                    ("playground", "playground?data_seed=1", PG_SECONDS)):
+            context = chromium.new_context(viewport={"width": 1400, "height": 1100})
+            for how in ("new browser", "new tab"):
+                fresh = context.new_page()
+                start = time.perf_counter()
+                fresh.goto(f"{url}/{path}")
+                br.wait_for_text(fresh, pattern)
+                out[f"{name} stored result, {how}"] = time.perf_counter() - start
+                br.settle(fresh)
+                fresh.close()
+            context.close()
+    return out
+
+
+def _in_process() -> dict[str, float]:
+    from core import device
+    from core.result import Progress
+    from core.tasks import forecast, playground
+
+    device.tensorflow()  # warm like a worker: TensorFlow imported before the first training
+    out = {}
+    for name, task, config in (("forecast", forecast, forecast.Config()),
+                               ("playground", playground, playground.Config(data_seed=1))):
+        data = task.load_data(config)
+        start = time.perf_counter()
+        task.train(config, data, Progress())
+        out[f"{name} in-process training"] = time.perf_counter() - start
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="findl-bench-") as folder:
+        t = _in_browser(Path(folder) / "store")
+    t |= _in_process()
+    rows = [(k, v, "") for k, v in t.items()]
+    checks = []
+    for name in ("forecast", "playground"):
+        reported, local = t[f"{name} reported training"], t[f"{name} in-process training"]
+        checks += [
+            (f"{name}: page-reported training {reported:.2f} s <= 1.5x in-process {local:.2f} s",
+             reported <= 1.5 * local),
+            (f"{name}: click-to-result {t[f'{name} click-to-result']:.2f} s <= reported + 3 s",
+             t[f"{name} click-to-result"] <= reported + 3),
+            (f"{name}: stored result in a new session (new tab) {t[f'{name} stored result, new tab']:.2f} s <= 2 s",
+             t[f"{name} stored result, new tab"] <= 2),
+        ]
+    checks.append((f"forecast default: main result in {t['forecast reported training']:.2f} s of training <= 4 s",
+                   t["forecast reported training"] <= 4))
+    return report("FinDL Lab in the browser (Chromium) vs in-process", rows, checks, {}, args.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
