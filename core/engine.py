@@ -38,6 +38,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -292,6 +293,10 @@ class Job:
     _latest: dict = field(default_factory=dict)
     _history: list = field(default_factory=list)
     _read: float = 0.0
+    # Every session's rerun refreshes the jobs it sees (the sidebar: all of them), from its own
+    # thread: one transition at a time per job, or one session releases the future while another
+    # reads its result (FutureCancelledError in the classroom benchmark).
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def active(self) -> bool:
@@ -372,24 +377,27 @@ class Engine:
 
         store = self.store
         key = jobs.key_for(task, config, data)
-        with self._lock:
-            job = self._jobs.get(key)
-            if job is not None and job.store.location == store.location and job.state != FAILED \
-                    and job.state != CANCELLED:
-                if watcher:
-                    job.watchers.add(watcher)
-                return job
+        attached = self._attach(key, store, watcher)
+        if attached is not None:
+            return attached
         cached = store.get(key)
         client = None if cached is not None else self.client  # may wait for the cluster: not under the lock
+        with self._lock:
+            old = self._jobs.get(key)
+        if old is not None and old.state in (FAILED, CANCELLED):
+            with old._lock:  # "Train again": drop the failed task so the key runs afresh
+                if old.future is not None:
+                    old.future.release()
+                    old.future = None
         dask_key = f"findl-{hashlib.sha256(store.location.encode()).hexdigest()[:8]}-{key}"
         with self._lock:
+            attached = self._attach(key, store, watcher)  # another session submitted it meanwhile
+            if attached is not None:
+                return attached
             if cached is not None:
                 job = Job(key, dask_key, task, config, store, None, next(self._tickets),
                           state=DONE, result=cached, finished=time.time())
             else:
-                old = self._jobs.get(key)
-                if old is not None and old.future is not None:
-                    old.future.release()  # "Train again": drop the failed task so the key runs afresh
                 client.set_metadata(["findl", dask_key], {"started": None})
                 self._cancel_event(dask_key).clear()  # an earlier cancel of these settings is over
                 future = client.submit(train_on_worker, task.__name__, config.to_values(), data, store.location,
@@ -401,6 +409,16 @@ class Engine:
             self._forget_old()
             return job
 
+    def _attach(self, key: str, store: Store, watcher: str | None) -> Job | None:
+        """The registry's live (or finished) job for ``key`` in this store, with ``watcher`` added."""
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or job.store.location != store.location or job.state in (FAILED, CANCELLED):
+                return None
+            if watcher:
+                job.watchers.add(watcher)
+            return job
+
     def get(self, key: str) -> Job | None:
         with self._lock:
             job = self._jobs.get(key)
@@ -410,25 +428,32 @@ class Engine:
 
     def refresh(self, job: Job) -> None:
         """Bring a job's state up to date from its future and the worker's progress."""
-        if not job.active or job.future is None:
-            return
-        status = job.future.status
-        if status == "finished":
-            self._read_progress(job)  # the worker's last event (the final step), before it is cleared
-            self._finish_from(job, job.future.result())
-        elif status == "error":
-            exc = job.future.exception()
-            name = type(exc).__name__
-            self._end(job, FAILED, error=KILLED if name == "KilledWorker" else f"internal error: {name}: {exc}")
-        elif status in ("cancelled", "lost"):
-            # The task's status went with its worker (recycled, or retired by an admin), but the
-            # store is the result channel: a stored result is a finished job.
-            if job.store.has(job.key):
-                self._finish_from(job, {"state": DONE, "cached": False})
-            else:
-                self._end(job, CANCELLED, error="cancelled")
-        elif time.monotonic() - job._read >= STATE_POLL:
-            self._read_progress(job)
+        with job._lock:
+            future = job.future
+            if not job.active or future is None:
+                return
+            status = future.status
+            try:
+                if status == "finished":
+                    self._read_progress(job)  # the worker's last event (the final step), before it is cleared
+                    self._finish_from(job, future.result())
+                    return
+                if status == "error":
+                    exc = future.exception()
+                    name = type(exc).__name__
+                    self._end(job, FAILED, error=KILLED if name == "KilledWorker" else f"internal error: {name}: {exc}")
+                    return
+            except CancelledError:  # released under us (another replica, the scheduler restarting)
+                status = "cancelled"
+            if status in ("cancelled", "lost"):
+                # The task's status went with its worker (recycled, or retired by an admin), but the
+                # store is the result channel: a stored result is a finished job.
+                if job.store.has(job.key):
+                    self._finish_from(job, {"state": DONE, "cached": False})
+                else:
+                    self._end(job, CANCELLED, error="cancelled")
+            elif time.monotonic() - job._read >= STATE_POLL:
+                self._read_progress(job)
 
     def _read_progress(self, job: Job) -> None:
         job._read = time.monotonic()
@@ -451,13 +476,13 @@ class Engine:
             self._end(job, out["state"], error=out.get("error"))
 
     def _end(self, job: Job, state: str, result: Result | None = None, error: str | None = None) -> None:
-        with self._lock:
-            job.state, job.result, job.error, job.finished = state, result, error, time.time()
-            if job.future is not None and state == DONE:
-                job.future.release()  # the store has it; let the scheduler forget the task
-                job.future = None
-            with contextlib.suppress(OSError):  # the scheduler is gone: nothing to clean up
-                self.client.set_metadata(["findl", job.dask_key], None)
+        """The job's last transition; the caller holds ``job._lock``."""
+        job.state, job.result, job.error, job.finished = state, result, error, time.time()
+        if job.future is not None and state == DONE:
+            job.future.release()  # the store has it; let the scheduler forget the task
+            job.future = None
+        with contextlib.suppress(OSError):  # the scheduler is gone: nothing to clean up
+            self.client.set_metadata(["findl", job.dask_key], None)
 
     def release(self, key: str, watcher: str) -> None:
         """``watcher`` moved on: a queued job nobody waits for is dropped (Dask forgets a task no
@@ -468,8 +493,8 @@ class Engine:
                 return
             job.watchers.discard(watcher)
         self.refresh(job)
-        if job.state == QUEUED and not job.watchers and job.future is not None:
-            with self._lock:
+        with job._lock, self._lock:
+            if job.state == QUEUED and not job.watchers and job.future is not None:
                 job.future.release()
                 job.future = None
                 self._jobs.pop(key, None)
@@ -479,10 +504,11 @@ class Engine:
         """Stop a job: before it starts, the task is cancelled; while it runs, the worker's
         progress callback sees the Event and stops (nothing is stored)."""
         self.refresh(job)
-        if job.state == QUEUED and job.future is not None:
-            self.client.cancel(job.future)
-            self._end(job, CANCELLED, error="cancelled before it started")
-            return
+        with job._lock:
+            if job.state == QUEUED and job.future is not None:
+                self.client.cancel(job.future)
+                self._end(job, CANCELLED, error="cancelled before it started")
+                return
         self._cancel_event(job.dask_key).set()
 
     def _cancel_event(self, dask_key: str):

@@ -83,6 +83,42 @@ def test_sessions_share_one_job_with_progress_and_a_visible_queue(eng, client, t
     assert again.state == engine.DONE and len(os.listdir(log)) == 3
 
 
+def test_many_sessions_submitting_and_refreshing_at_once_see_one_job_end_well(eng, client, tmp_path, monkeypatch):
+    """Every session's rerun refreshes the jobs it sees from its own thread (the sidebar refreshes
+    all of them): a job finishing under eight threads must end once, for all of them, with no
+    error (the classroom benchmark once showed a FutureCancelledError)."""
+    import threading
+
+    monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
+    gate, log = _gate(), _log(tmp_path)
+    configs = [fake.Config(value=v, gate=gate, log=log) for v in (21, 22)]
+    errors, seen = [], []
+
+    def session(i):
+        try:
+            while True:
+                job = eng.submit(fake, configs[i % 2], DATA, watcher=f"s{i}")
+                eng.snapshot()
+                eng.refresh(job)
+                if not job.active:
+                    seen.append((job.state, job.result.metrics["value"] if job.result else None))
+                    return
+                time.sleep(0.001)
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    _open(client, gate)
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(seen) == sorted([(engine.DONE, 21)] * 4 + [(engine.DONE, 22)] * 4)
+    assert len(os.listdir(log)) == 2  # one training per settings
+
+
 def test_two_clients_of_one_scheduler_train_a_key_once(client, tmp_path):
     from distributed import Client
 
