@@ -25,6 +25,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/findl bench playground
 	$(VENV)/bin/findl bench forecast
+	$(PY) -m bench.app_latency
+	$(PY) -m bench.classroom
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check core app_pages app.py bench tests

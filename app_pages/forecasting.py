@@ -152,7 +152,7 @@ cols[4].metric("Test points", f"{m['n_test']}")
 table = charts.metrics_table_text(result)
 if is_return:  # sMAPE explodes when actual and forecast returns are both near zero: not meaningful here
     table = table.drop(columns=[c for c in table.columns if "sMAPE" in str(c)])
-st.dataframe(table, width="stretch")
+st.table(table)
 robust = m.get("robustness") or {}
 if robust:
     dma = robust.get("dm_absolute") or {}

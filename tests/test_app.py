@@ -222,7 +222,7 @@ def test_forecasting_preset_run_shows_model_beside_baselines():
     verdict = " ".join(x.value for x in list(at.warning) + list(at.success))
     assert "random walk" in verdict and "Diebold-Mariano" in verdict
     assert {"Model RMSE", "Naive RMSE"} <= {m.label for m in at.metric}
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert {"model", "naive (random walk)", "drift", "historical mean"} <= {str(i) for i in table.index} | set(map(str, table.iloc[:, 0]))
 
 
