@@ -21,8 +21,11 @@ TensorFlow nor Keras; it submits jobs to Dask workers and reads the result store
   ``Event`` per key that the worker's progress callback checks at most once a second.
 - **Failures.** A user error (bad data, divergence) is a one-line message, never stored. A worker
   killed mid-training (kill -9, out of memory) is not retried behind the user's back
-  (``allowed-failures=0`` on the local scheduler): the job fails with a clear message; "Train
-  again" submits afresh. The store's atomic writes mean nothing half-written is ever read.
+  (``allowed-failures: 0`` in ``core/dask_config/findl.yaml``): the job fails with a clear
+  message; "Train again" submits afresh. The store's atomic writes mean nothing half-written is
+  ever read.
+- **Scoring.** ``Engine.predict`` runs a task's ``predict(result, inputs)`` on a worker, which
+  keeps recently used runs loaded.
 - **Hygiene.** A worker restarts itself (through its nanny) after ``FINDL_WORKER_RUNS`` trainings
   or when its memory passes ``FINDL_WORKER_MEMORY_MB``; the nanny also kills a worker above 95 % of
   its memory limit.
