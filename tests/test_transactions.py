@@ -195,3 +195,5 @@ def test_bad_arguments_raise_a_clear_data_error(kwargs, fragment):
 def test_add_features_rejects_a_frame_without_the_base_columns():
     with pytest.raises(DataError, match="lacks columns"):
         tx.add_features(pd.DataFrame({"time": [tx.START]}))
+    with pytest.raises(DataError, match="no rows"):
+        tx.add_features(_frame([]))

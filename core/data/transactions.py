@@ -344,6 +344,8 @@ def add_features(frame: pd.DataFrame, delay_days: int = DELAY_DAYS) -> pd.DataFr
     missing = [c for c in BASE_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"the transactions frame lacks columns {', '.join(missing)}")
+    if frame.empty:
+        raise DataError("the transactions frame has no rows")
     if isinstance(delay_days, bool) or not isinstance(delay_days, numbers.Integral) or not 0 <= delay_days <= 30:
         raise DataError(f"delay_days must be a whole number within 0–30 (got {delay_days!r})")
     out = frame.sort_values("time", kind="stable").reset_index(drop=True)
