@@ -23,7 +23,8 @@ class Lesson:
     path; page: the page script relative to the repository root; url_path: the page's address
     (``/playground``), part of every shared link, so never change a live one; group: the navigation
     section; teaches: the home card's text, what the lesson teaches; live: False while the page is
-    "coming next" (a home card, no navigation entry, no task)."""
+    "coming next" (a home card, no navigation entry); task_ready: the task is registered (CLI,
+    prewarm, engine) although its page is still coming."""
 
     task: str
     module: str
@@ -34,6 +35,7 @@ class Lesson:
     group: str
     teaches: str
     live: bool = True
+    task_ready: bool = False
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -54,7 +56,7 @@ LESSONS: tuple[Lesson, ...] = (
         url_path="anomaly", title="Autoencoder anomalies", icon=":material/troubleshoot:", group="Lessons",
         teaches="An autoencoder learns what normal transactions look like and flags the ones it cannot "
                 "reconstruct, next to a simple outlier score and the costs of each kind of mistake.",
-        live=False),
+        live=False, task_ready=True),
     Lesson(
         task="sentiment", module="core.tasks.sentiment", page="app_pages/sentiment.py",
         url_path="sentiment", title="News sentiment", icon=":material/newspaper:", group="Lessons",
@@ -67,6 +69,11 @@ LESSONS: tuple[Lesson, ...] = (
 def live() -> list[Lesson]:
     """The lessons with a page today, in menu order."""
     return [lesson for lesson in LESSONS if lesson.live]
+
+
+def with_task() -> list[Lesson]:
+    """The lessons whose task is registered: every live one, and those whose task is ready first."""
+    return [lesson for lesson in LESSONS if lesson.live or lesson.task_ready]
 
 
 def by_task(task: str) -> Lesson | None:

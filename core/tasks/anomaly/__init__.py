@@ -1,0 +1,189 @@
+"""The "anomaly" task: a dense autoencoder learns normal card transactions and flags the ones it
+cannot reconstruct, next to PCA (a linear autoencoder) and IsolationForest on the same rows.
+
+Honest evaluation: rows are in time order; the first rows train, the next validate (early
+stopping, threshold rules), the last test, touched once for the numbers. The scaler is fitted on
+the training rows the models see. With ``train_on=normal`` the labels of the training rows are
+used for one thing only: leaving the known frauds out of "normal". Thresholds and the number of
+alerts reviewed are view settings (``thresholds``), computed from the stored scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core import classification
+from core.data import transactions
+from core.errors import ConfigError, DataError, TrainingDiverged
+from core.result import Progress, Result
+from core.tasks.anomaly import models, thresholds
+from core.tasks.anomaly.config import NAME, Config
+
+SCHEMA = 1
+PRESETS: dict = {}  # lesson presets come with the page, each checked over several seeds
+K_ALERTS = 100  # alerts a review team checks: precision@k in the CLI's metrics (the page lets you move it)
+MIN_TRAIN_ROWS = 200
+LATENT_ROWS = 3000  # test rows kept with their code for the latent view
+EXPLAIN_ROWS = 200  # top-scored test rows kept with their per-feature errors ("why flagged")
+
+__all__ = ["NAME", "PRESETS", "SCHEMA", "AnomalyData", "Config", "load_data", "thresholds", "train"]
+
+
+@dataclass(frozen=True)
+class AnomalyData:
+    """Rows in time order: numeric features ``x``, labels ``y`` (1 = anomaly) when known."""
+
+    x: np.ndarray
+    feature_names: list[str]
+    y: np.ndarray | None
+    amount: np.ndarray | None
+    scenario: np.ndarray | None
+    fingerprint: str
+    notes: list[str] = field(default_factory=list)
+
+
+def load_data(config: Config, path: str | None = None) -> AnomalyData:
+    if path is not None:
+        raise DataError("anomaly: CSV files are not read yet; use the generated transactions (no --data)")
+    tx = transactions.generate(n_customers=config.customers, days=config.days, fraud_rate=config.fraud_rate,
+                               seed=config.data_seed)
+    frame = tx.frame
+    return AnomalyData(x=frame[tx.feature_columns].to_numpy(np.float64), feature_names=list(tx.feature_columns),
+                       y=frame["label"].to_numpy(np.int8), amount=frame["amount"].to_numpy(np.float64),
+                       scenario=frame["scenario"].to_numpy(str), fingerprint=tx.fingerprint, notes=list(tx.notes))
+
+
+class Scaler:
+    """Fitted on the training rows only. ``log-standard``: log1p of non-negative columns whose
+    maximum is over 10x their median (amounts, counts, seconds), then z-score."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def fit(self, x: np.ndarray) -> Scaler:
+        self.log = np.zeros(x.shape[1], bool)
+        if self.kind == "log-standard":
+            median = np.median(x, axis=0)
+            self.log = (x.min(axis=0) >= 0) & (x.max(axis=0) > 10 * np.maximum(median, 1e-12))
+        z = self._log(x)
+        if self.kind == "robust":
+            q1, self.center, q3 = np.percentile(z, [25, 50, 75], axis=0)
+            self.scale = q3 - q1
+        else:
+            self.center, self.scale = z.mean(axis=0), z.std(axis=0)
+        self.scale = np.where(self.scale > 1e-12, self.scale, 1.0)  # a constant column stays 0
+        return self
+
+    def _log(self, x: np.ndarray) -> np.ndarray:
+        out = np.array(x, dtype=np.float64)
+        out[:, self.log] = np.log1p(np.maximum(out[:, self.log], 0))
+        return out
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return ((self._log(x) - self.center) / self.scale).astype(np.float32)
+
+
+def split(n: int, config: Config) -> tuple[slice, slice, slice]:
+    """Chronological: training rows, then validation, then test."""
+    n_test = round(n * config.test_fraction)
+    n_val = round(n * config.val_fraction)
+    n_train = n - n_val - n_test
+    return slice(0, n_train), slice(n_train, n_train + n_val), slice(n_train + n_val, n)
+
+
+def _scores_metrics(y: np.ndarray, scores: np.ndarray, k: int) -> dict:
+    curves = classification.curves(y, scores)
+    return {"roc_auc": curves["roc_auc"], "pr_auc": curves["pr_auc"],
+            "precision_at_k": classification.precision_at_k(y, scores, k)}
+
+
+def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
+    from core.device import tensorflow
+
+    n_features = data.x.shape[1]
+    if config.bottleneck >= n_features:
+        raise ConfigError(f"bottleneck ({config.bottleneck}) must be smaller than the number of input features "
+                          f"({n_features}): otherwise the autoencoder can copy its input")
+    tr, va, te = split(len(data.x), config)
+    labelled = data.y is not None
+    fit_rows = np.arange(tr.start, tr.stop)
+    val_rows = np.arange(va.start, va.stop)
+    if config.train_on == "normal" and labelled:
+        fit_rows = fit_rows[data.y[fit_rows] == 0]
+        val_fit = val_rows[data.y[val_rows] == 0]  # early stopping watches normal validation rows
+    else:
+        val_fit = val_rows
+    if len(fit_rows) < MIN_TRAIN_ROWS:
+        raise DataError(f"only {len(fit_rows)} training rows; at least {MIN_TRAIN_ROWS} are needed")
+    scaler = Scaler(config.scaling).fit(data.x[fit_rows])
+    x_fit, x_val_fit = scaler.transform(data.x[fit_rows]), scaler.transform(data.x[val_fit])
+    x_val, x_test = scaler.transform(data.x[va]), scaler.transform(data.x[te])
+
+    tensorflow()
+    import keras
+
+    from core.nn.keras_loop import Trainer
+
+    keras.utils.set_random_seed(config.seed)
+    autoencoder, encoder = models.build_autoencoder(config, n_features)
+    trainer = Trainer(autoencoder, models.LOSS, learning_rate=config.learning_rate)
+    history = trainer.fit(x_fit, x_fit, x_val_fit, x_val_fit, epochs=config.epochs, batch_size=config.batch_size,
+                          patience=config.patience, seed=config.seed, progress=progress, total=config.epochs)
+    recon_test = trainer.predict(x_test)
+    if not np.isfinite(recon_test).all():
+        raise TrainingDiverged()
+    ae = {"train": models.reconstruction_errors(x_fit, trainer.predict(x_fit)),
+          "val": models.reconstruction_errors(x_val, trainer.predict(x_val)),
+          "test": models.reconstruction_errors(x_test, recon_test)}
+    pca = models.PCAScorer(config.bottleneck, config.seed).fit(x_fit)
+    forest = models.IForestScorer(config.seed).fit(x_fit)
+    baselines = {name: {"train": s.score(x_fit), "val": s.score(x_val), "test": s.score(x_test)}
+                 for name, s in (("pca", pca), ("iforest", forest))}
+
+    y_val = data.y[va] if labelled else None
+    y_test = data.y[te] if labelled else None
+    metrics: dict = {"n_train": len(fit_rows), "n_val": len(val_rows), "n_test": int(te.stop - te.start),
+                     "n_features": n_features, "k": K_ALERTS, "train_on": config.train_on,
+                     "val_loss": float(history.best_val), "best_epoch": int(history.best_epoch),
+                     "epochs_run": int(history.epochs_run)}
+    if labelled:
+        metrics["test_anomaly_share"] = float(y_test.mean())
+        metrics.update(_scores_metrics(y_test, ae["test"], K_ALERTS))
+        for name, scores in baselines.items():
+            metrics[name] = _scores_metrics(y_test, scores["test"], K_ALERTS)
+        rule = "best_f1" if y_val.any() else "contamination"
+        cut = thresholds.threshold(rule, ae["train"], ae["val"], y_val, contamination=config.fraud_rate)
+        at = classification.binary_metrics(y_test, ae["test"] >= cut, threshold=0.5)
+        metrics["threshold"] = {"rule": rule, "value": cut, **{k: at[k] for k in ("precision", "recall", "f1",
+                                                                               "confusion")}}
+
+    order = np.argsort(-ae["test"], kind="stable")[:EXPLAIN_ROWS]
+    latent_rows = np.linspace(0, len(x_test) - 1, min(LATENT_ROWS, len(x_test))).astype(int)
+    arrays = {"ae_train": ae["train"].astype(np.float32), "ae_val": ae["val"].astype(np.float32),
+              "ae_test": ae["test"].astype(np.float32),
+              **{f"{n}_{part}": s[part].astype(np.float32) for n, s in baselines.items() for part in ("train", "val",
+                                                                                                    "test")},
+              "explain_rows": order, "explain_errors": ((x_test[order] - recon_test[order]) ** 2).astype(np.float32),
+              "latent_rows": latent_rows, "latent": encoder.predict(x_test[latent_rows], verbose=0).astype(np.float32),
+              "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss)}
+    if labelled:
+        arrays |= {"y_val": y_val, "y_test": y_test}
+    if data.amount is not None:
+        arrays["amount_test"] = data.amount[te].astype(np.float32)
+    if data.scenario is not None:
+        arrays["scenario_test"] = data.scenario[te].astype("U24")
+    info = {"feature_names": data.feature_names, "notes": data.notes, "scaler_log_columns":
+            [n for n, flag in zip(data.feature_names, scaler.log) if flag]}
+    return Result(metrics=_jsonable(metrics), arrays=arrays, info=info)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value

@@ -1,0 +1,55 @@
+"""Anomaly-detection settings: the Config every entry point validates (widgets, links, CLI).
+
+What is *not* here on purpose: the threshold rule, its k and the number of alerts reviewed. They
+are view settings of a trained run (moving them never retrains), computed from the stored scores
+(``core.tasks.anomaly.thresholds``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.config import TaskConfig, param
+from core.errors import ConfigError
+
+NAME = "anomaly"
+
+SOURCES = ("transactions",)
+ACTIVATIONS = ("relu", "tanh", "elu")
+TRAIN_ON = ("normal", "all")
+SCALINGS = ("log-standard", "standard", "robust")
+
+
+@dataclass(frozen=True)
+class Config(TaskConfig):
+    TASK = NAME
+
+    seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights, the batch order and the IsolationForest.")
+    epochs: int = param(30, min=1, max=500, help="Most passes over the training rows (early stopping may end sooner).")
+    learning_rate: float = param(0.003, min=1e-6, max=1.0, help="Adam step size (log scale).")
+    batch_size: int = param(512, min=8, max=8192, help="Rows per gradient step.")
+    source: str = param("transactions", choices=SOURCES,
+                        help="Data: generated card transactions with known fraud scenarios.")
+    customers: int = param(500, min=50, max=20_000, help="Generated customers.")
+    days: int = param(120, min=30, max=730, help="Generated days of transactions.")
+    fraud_rate: float = param(0.01, min=0.001, max=0.05, help="Share of fraudulent transactions generated.")
+    data_seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the generated transactions.")
+    scaling: str = param("log-standard", choices=SCALINGS,
+                         help="Feature scaling fitted on the training rows: log1p of non-negative heavy-tailed "
+                              "columns then z-score, plain z-score, or median/IQR.")
+    encoder: tuple[int, ...] = param((32, 16), item_min=1, item_max=512, max_items=4,
+                                     help="Encoder layer sizes, e.g. 32,16 (the decoder mirrors them).")
+    bottleneck: int = param(4, min=1, max=256, help="Size of the code in the middle; smaller than the inputs.")
+    activation: str = param("relu", choices=ACTIVATIONS, help="Activation of the hidden layers.")
+    dropout: float = param(0.0, min=0.0, max=0.8, help="Dropout after each hidden layer while training.")
+    train_on: str = param("normal", choices=TRAIN_ON,
+                          help="Train on the normal training rows only (labels used for that alone), or on all.")
+    val_fraction: float = param(0.2, min=0.05, max=0.4,
+                                help="Share of rows (after the training rows, in time order) for early stopping "
+                                     "and threshold choice.")
+    test_fraction: float = param(0.2, min=0.05, max=0.5, help="Last share of rows, in time order, for the test.")
+    patience: int = param(4, min=1, max=100, help="Epochs without a better validation loss before stopping.")
+
+    def check(self) -> None:
+        if self.val_fraction + self.test_fraction > 0.7:
+            raise ConfigError("val_fraction + test_fraction must leave at least 30 % of rows for training")
