@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/findl bench playground
 	$(VENV)/bin/findl bench forecast
+	$(VENV)/bin/findl bench anomaly
 	$(PY) -m bench.app_latency
 	$(PY) -m bench.classroom
 

@@ -99,36 +99,61 @@ def _scores_metrics(y: np.ndarray, scores: np.ndarray, k: int) -> dict:
             "precision_at_k": classification.precision_at_k(y, scores, k)}
 
 
-def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
-    from core.device import tensorflow
+@dataclass
+class Prepared:
+    """The scaled arrays of one run: ``fit``/``val_fit`` are what the models train and early-stop
+    on (normal rows when ``train_on=normal``); ``val``/``test`` are every row of those slices."""
 
+    fit_rows: np.ndarray
+    val: slice
+    test: slice
+    scaler: Scaler
+    x_fit: np.ndarray
+    x_val_fit: np.ndarray
+    x_val: np.ndarray
+    x_test: np.ndarray
+
+
+def prepare(config: Config, data: AnomalyData) -> Prepared:
     n_features = data.x.shape[1]
     if config.bottleneck >= n_features:
         raise ConfigError(f"bottleneck ({config.bottleneck}) must be smaller than the number of input features "
                           f"({n_features}): otherwise the autoencoder can copy its input")
     tr, va, te = split(len(data.x), config)
-    labelled = data.y is not None
-    fit_rows = np.arange(tr.start, tr.stop)
-    val_rows = np.arange(va.start, va.stop)
-    if config.train_on == "normal" and labelled:
+    fit_rows, val_rows = np.arange(tr.start, tr.stop), np.arange(va.start, va.stop)
+    val_fit = val_rows
+    if config.train_on == "normal" and data.y is not None:
         fit_rows = fit_rows[data.y[fit_rows] == 0]
         val_fit = val_rows[data.y[val_rows] == 0]  # early stopping watches normal validation rows
-    else:
-        val_fit = val_rows
     if len(fit_rows) < MIN_TRAIN_ROWS:
         raise DataError(f"only {len(fit_rows)} training rows; at least {MIN_TRAIN_ROWS} are needed")
     scaler = Scaler(config.scaling).fit(data.x[fit_rows])
-    x_fit, x_val_fit = scaler.transform(data.x[fit_rows]), scaler.transform(data.x[val_fit])
-    x_val, x_test = scaler.transform(data.x[va]), scaler.transform(data.x[te])
+    return Prepared(fit_rows, va, te, scaler, scaler.transform(data.x[fit_rows]),
+                    scaler.transform(data.x[val_fit]), scaler.transform(data.x[va]), scaler.transform(data.x[te]))
+
+
+def make_trainer(config: Config, n_features: int):
+    """A fresh autoencoder (weights from Keras' global seed) in the shared compiled loop, and its encoder."""
+    from core.nn.keras_loop import Trainer
+
+    autoencoder, encoder = models.build_autoencoder(config, n_features)
+    return Trainer(autoencoder, models.LOSS, learning_rate=config.learning_rate), encoder
+
+
+def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
+    from core.device import tensorflow
+
+    n_features = data.x.shape[1]
+    p = prepare(config, data)
+    fit_rows, va, te, scaler = p.fit_rows, p.val, p.test, p.scaler
+    x_fit, x_val_fit, x_val, x_test = p.x_fit, p.x_val_fit, p.x_val, p.x_test
+    labelled = data.y is not None
 
     tensorflow()
     import keras
 
-    from core.nn.keras_loop import Trainer
-
     keras.utils.set_random_seed(config.seed)
-    autoencoder, encoder = models.build_autoencoder(config, n_features)
-    trainer = Trainer(autoencoder, models.LOSS, learning_rate=config.learning_rate)
+    trainer, encoder = make_trainer(config, n_features)
     history = trainer.fit(x_fit, x_fit, x_val_fit, x_val_fit, epochs=config.epochs, batch_size=config.batch_size,
                           patience=config.patience, seed=config.seed, progress=progress, total=config.epochs)
     recon_test = trainer.predict(x_test)
@@ -144,7 +169,7 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
 
     y_val = data.y[va] if labelled else None
     y_test = data.y[te] if labelled else None
-    metrics: dict = {"n_train": len(fit_rows), "n_val": len(val_rows), "n_test": int(te.stop - te.start),
+    metrics: dict = {"n_train": len(fit_rows), "n_val": va.stop - va.start, "n_test": int(te.stop - te.start),
                      "n_features": n_features, "k": K_ALERTS, "train_on": config.train_on,
                      "val_loss": float(history.best_val), "best_epoch": int(history.best_epoch),
                      "epochs_run": int(history.epochs_run)}
