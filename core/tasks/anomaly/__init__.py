@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core import classification
-from core.data import transactions
+from core.data import tabular, transactions
 from core.errors import ConfigError, DataError, TrainingDiverged
 from core.result import Progress, Result
 from core.tasks.anomaly import models, thresholds
@@ -44,9 +44,15 @@ class AnomalyData:
     notes: list[str] = field(default_factory=list)
 
 
-def load_data(config: Config, path: str | None = None) -> AnomalyData:
+def load_data(config: Config, path=None) -> AnomalyData:
+    """Generated transactions, or a CSV (``path``: a file path, bytes or an upload) of numeric
+    columns with an optional 0/1 label column (``core.data.tabular``)."""
     if path is not None:
-        raise DataError("anomaly: CSV files are not read yet; use the generated transactions (no --data)")
+        table = tabular.from_csv(path)
+        return AnomalyData(x=table.x, feature_names=table.feature_names, y=table.y, amount=table.amount,
+                           scenario=None, fingerprint=table.fingerprint, notes=table.notes)
+    if config.source == "csv":
+        raise DataError("source=csv needs a file: upload one (or findl train anomaly --data PATH)")
     tx = transactions.generate(n_customers=config.customers, days=config.days, fraud_rate=config.fraud_rate,
                                seed=config.data_seed)
     frame = tx.frame
