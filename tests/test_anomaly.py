@@ -147,3 +147,27 @@ def test_csv_with_empty_cells_names_the_column_and_line(tmp_path):
     path.write_text("\n".join(lines))
     with pytest.raises(DataError, match=r"column 'v1' has 1 empty or infinite value\(s\) \(first at line 6\)"):
         an.load_data(an.Config(source="csv"), path)
+
+
+def test_predict_scores_new_rows_with_the_stored_model_like_training_did(tmp_path, monkeypatch):
+    """The run keeps its model and scaler: scoring the test rows again (on a worker, through
+    Engine.predict, or here) gives the stored test scores; bad rows are one-line errors."""
+    from core import jobs
+    from core.store import Store
+
+    monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
+    config = an.Config(**TINY)
+    data = an.load_data(config)
+    key, result = jobs.run_sync(an, config, data, Store())
+    stored = Store().get(key)
+    assert "model.keras" in stored.files
+    _, _, te = an.split(len(data.x), config)
+    scores = an.predict(stored, data.x[te])
+    assert np.allclose(scores, stored.arrays["ae_test"], rtol=1e-3, atol=1e-5)
+    assert "trainer" in stored.memo  # loaded once, kept for the next call
+    with pytest.raises(DataError, match="need 17 columns"):
+        an.predict(stored, data.x[te][:, :3])
+    bad = data.x[te][:2].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(DataError, match="empty or infinite"):
+        an.predict(stored, bad)

@@ -50,6 +50,18 @@ from core.errors import TrainingDiverged
 PREDICT_CHUNK = 4096
 
 
+def save_model(model, prefix: str) -> str:
+    """Save a Keras model to a new temporary ``.keras`` file (the store copies it and
+    ``jobs.execute`` removes the temporary one); returns the path."""
+    import os
+    import tempfile
+
+    fd, path = tempfile.mkstemp(suffix=".keras", prefix=f"findl-{prefix}-")
+    os.close(fd)
+    model.save(path)
+    return path
+
+
 def _tf():
     from core.device import tensorflow
 

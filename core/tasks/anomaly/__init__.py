@@ -28,7 +28,7 @@ MIN_TRAIN_ROWS = 200
 LATENT_ROWS = 3000  # test rows kept with their code for the latent view
 EXPLAIN_ROWS = 200  # top-scored test rows kept with their per-feature errors ("why flagged")
 
-__all__ = ["NAME", "PRESETS", "SCHEMA", "AnomalyData", "Config", "load_data", "thresholds", "train"]
+__all__ = ["NAME", "PRESETS", "SCHEMA", "AnomalyData", "Config", "load_data", "predict", "thresholds", "train"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,17 @@ class Scaler:
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         return ((self._log(x) - self.center) / self.scale).astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "log": self.log.tolist(), "center": self.center.tolist(),
+                "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Scaler:
+        scaler = cls(d["kind"])
+        scaler.log = np.asarray(d["log"], bool)
+        scaler.center, scaler.scale = np.asarray(d["center"]), np.asarray(d["scale"])
+        return scaler
 
 
 def split(n: int, config: Config) -> tuple[slice, slice, slice]:
@@ -158,6 +169,8 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
     tensorflow()
     import keras
 
+    from core.nn.keras_loop import save_model
+
     keras.utils.set_random_seed(config.seed)
     trainer, encoder = make_trainer(config, n_features)
     history = trainer.fit(x_fit, x_fit, x_val_fit, x_val_fit, epochs=config.epochs, batch_size=config.batch_size,
@@ -205,9 +218,35 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
         arrays["amount_test"] = data.amount[te].astype(np.float32)
     if data.scenario is not None:
         arrays["scenario_test"] = data.scenario[te].astype("U24")
-    info = {"feature_names": data.feature_names, "notes": data.notes, "scaler_log_columns":
-            [n for n, flag in zip(data.feature_names, scaler.log) if flag]}
-    return Result(metrics=_jsonable(metrics), arrays=arrays, info=info)
+    info = {"feature_names": data.feature_names, "notes": data.notes, "scaler": scaler.to_dict(),
+            "scaler_log_columns": [n for n, flag in zip(data.feature_names, scaler.log) if flag]}
+    return Result(metrics=_jsonable(metrics), arrays=arrays, info=info,
+                  files={"model.keras": save_model(trainer.model, "anomaly")})
+
+
+
+def predict(result: Result, inputs) -> np.ndarray:
+    """Anomaly scores (reconstruction errors) of new rows with a stored run, on a worker
+    (``Engine.predict``): ``inputs`` is a 2-D array of the run's features in its column order.
+    The loaded model is kept in ``result.memo`` for the next call."""
+    x = np.asarray(inputs, dtype=np.float64)
+    names = result.info["feature_names"]
+    if x.ndim != 2 or x.shape[1] != len(names):
+        raise DataError(f"rows to score need {len(names)} columns ({', '.join(names)}); got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise DataError("rows to score contain empty or infinite values")
+    if "trainer" not in result.memo:
+        from core.device import tensorflow
+
+        tensorflow()
+        import keras
+
+        from core.nn.keras_loop import Trainer
+
+        result.memo["trainer"] = Trainer(keras.saving.load_model(result.files["model.keras"], compile=False),
+                                         models.LOSS)
+    z = Scaler.from_dict(result.info["scaler"]).transform(x)
+    return models.reconstruction_errors(z, result.memo["trainer"].predict(z))
 
 
 def _jsonable(value):

@@ -26,8 +26,6 @@ learning rate 4e-3, early stopping (patience 3); ``bench/forecast.py`` measures 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -35,7 +33,7 @@ import numpy as np
 from core.data import quality
 from core.data.prices import PriceData
 from core.errors import TrainingDiverged
-from core.nn.keras_loop import FitHistory, Trainer
+from core.nn.keras_loop import FitHistory, Trainer, save_model
 from core.result import Progress, Result
 from core.tasks.forecast import models
 from core.tasks.forecast.config import FEATURE_HELP, FEATURES, MODEL_LABELS, MODELS, NAME, PRESETS, TARGETS, Config
@@ -118,14 +116,8 @@ def train(config: Config, data: PriceData, progress: Progress) -> Result:
     m["epochs_run"] = int(history.epochs_run)
     arrays = {**evaluation.arrays, "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss)}
     return Result(metrics=jsonable(m), arrays=arrays, info=info(config, data, ds, summary, history),
-                  model_path=_save(model))
+                  model_path=save_model(model, "forecast"))
 
-
-def _save(model) -> str:
-    fd, path = tempfile.mkstemp(suffix=".keras", prefix="findl-forecast-")
-    os.close(fd)
-    model.save(path)
-    return path
 
 
 def info(config: Config, data: PriceData, ds: Dataset, summary: list[str], history: FitHistory) -> dict[str, Any]:
