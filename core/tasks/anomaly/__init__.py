@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core import classification
-from core.data import tabular, transactions
+from core.data import market, tabular, transactions
 from core.errors import ConfigError, DataError, TrainingDiverged
 from core.result import Progress, Result
 from core.tasks.anomaly import models, thresholds
@@ -42,6 +42,7 @@ class AnomalyData:
     scenario: np.ndarray | None
     fingerprint: str
     notes: list[str] = field(default_factory=list)
+    dates: np.ndarray | None = None  # market mode: the trading day of each row
 
 
 def load_data(config: Config, path=None) -> AnomalyData:
@@ -53,6 +54,14 @@ def load_data(config: Config, path=None) -> AnomalyData:
                            scenario=None, fingerprint=table.fingerprint, notes=table.notes)
     if config.source == "csv":
         raise DataError("source=csv needs a file: upload one (or findl train anomaly --data PATH)")
+    if config.source == "market":
+        frame, names = market.market_days(config.index)
+        notes = [(f"{int(frame['label'].sum())} known stress days are marked (labels used for evaluation, and to "
+                 "leave them out of 'normal' training rows); every other day counts as normal.")]
+        return AnomalyData(x=frame[names].to_numpy(np.float64), feature_names=names,
+                           y=frame["label"].to_numpy(np.int8), amount=None, scenario=None,
+                           fingerprint=market.fingerprint(config.index), notes=notes,
+                           dates=frame.index.strftime("%Y-%m-%d").to_numpy(str))
     tx = transactions.generate(n_customers=config.customers, days=config.days, fraud_rate=config.fraud_rate,
                                seed=config.data_seed)
     frame = tx.frame
@@ -194,6 +203,7 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
                      "epochs_run": int(history.epochs_run)}
     if labelled:
         metrics["test_anomaly_share"] = float(y_test.mean())
+        metrics["n_test_anomalies"] = int(y_test.sum())
         metrics.update(_scores_metrics(y_test, ae["test"], K_ALERTS))
         for name, scores in baselines.items():
             metrics[name] = _scores_metrics(y_test, scores["test"], K_ALERTS)
@@ -218,6 +228,8 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
         arrays["amount_test"] = data.amount[te].astype(np.float32)
     if data.scenario is not None:
         arrays["scenario_test"] = data.scenario[te].astype("U24")
+    if data.dates is not None:
+        arrays["dates_test"] = data.dates[te].astype("U10")
     info = {"feature_names": data.feature_names, "notes": data.notes, "scaler": scaler.to_dict(),
             "scaler_log_columns": [n for n, flag in zip(data.feature_names, scaler.log) if flag]}
     return Result(metrics=_jsonable(metrics), arrays=arrays, info=info,

@@ -14,7 +14,7 @@ from core.errors import ConfigError
 
 NAME = "anomaly"
 
-SOURCES = ("transactions", "csv")
+SOURCES = ("transactions", "market", "csv")
 ACTIVATIONS = ("relu", "tanh", "elu")
 TRAIN_ON = ("normal", "all")
 SCALINGS = ("log-standard", "standard", "robust")
@@ -29,8 +29,10 @@ class Config(TaskConfig):
     learning_rate: float = param(0.01, min=1e-6, max=1.0, help="Adam step size (log scale).")
     batch_size: int = param(512, min=8, max=8192, help="Rows per gradient step.")
     source: str = param("transactions", choices=SOURCES,
-                        help="Data: generated card transactions with known fraud scenarios, or a CSV of numeric "
-                             "columns with an optional 0/1 label column (label, Class or y).")
+                        help="Data: generated card transactions with known fraud scenarios, market days of the "
+                             "bundled S&P 500 / NASDAQ with known stress days, or a CSV of numeric columns with an "
+                             "optional 0/1 label column (label, Class or y).")
+    index: str = param("sp500", choices=("sp500", "nasdaq"), help="Market mode: the bundled index.")
     customers: int = param(500, min=50, max=20_000, help="Generated customers.")
     days: int = param(120, min=30, max=730, help="Generated days of transactions.")
     fraud_rate: float = param(0.01, min=0.001, max=0.05, help="Share of fraudulent transactions generated.")
