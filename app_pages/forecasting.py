@@ -7,7 +7,6 @@ import streamlit as st
 
 from core.charts import forecast as charts
 from core.charts import style
-from core.errors import UserError
 from core.tasks import forecast as fc
 from core.tasks.forecast import walk_forward as wf_task
 from core.ui import data as page_data
@@ -73,23 +72,12 @@ controls.slider("walk_forward", "Walk-forward windows", where=sb)
 controls.slider("interval_level", "Prediction interval level", step=0.01, where=sb)
 controls.number("cost_bps", "Toy backtest cost per trade (bps)", step=1.0, where=sb)
 
-config = controls.config()
-frame.show_warnings(controls.warnings(config))
-data = None
-if config is not None:
-    if source == "csv" and upload is None:
-        st.info("Upload a CSV in the sidebar: a date column plus a price column (Close, Adj Close or price), "
-                "optionally Volume.")
-    else:
-        try:
-            data = page_data.load(fc, config, upload)
-        except UserError as exc:
-            st.error(str(exc))
-            if source == "yahoo":
-                st.info("The bundled S&P 500 and NASDAQ data (1999-2018) work offline: choose them as price source.")
+config, data, error = page_data.settings_and_data(
+    fc, controls, upload, "Upload a CSV in the sidebar: a date column plus a price column (Close, Adj Close or "
+    "price), optionally Volume." if source == "csv" else None)
+if error and source == "yahoo":
+    st.info("The bundled S&P 500 and NASDAQ data (1999-2018) work offline: choose them as price source.")
 if data is not None:
-    for note in data.notes:
-        st.caption(note)
     for finding in data.quality:  # bad ticks, format errors: they can decide the verdict
         (st.warning if finding.severity == "warning" else st.caption)("Data quality: " + finding.message)
 

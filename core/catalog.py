@@ -54,9 +54,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         task="anomaly", module="core.tasks.anomaly", page="app_pages/anomaly.py",
         url_path="anomaly", title="Autoencoder anomalies", icon=":material/troubleshoot:", group="Lessons",
-        teaches="An autoencoder learns what normal transactions look like and flags the ones it cannot "
-                "reconstruct, next to a simple outlier score and the costs of each kind of mistake.",
-        live=False, task_ready=True),
+        teaches="An autoencoder learns what normal card transactions and market days look like and flags what it "
+                "cannot reconstruct, always next to PCA and IsolationForest, with the threshold trade-off and the "
+                "cost of each kind of mistake."),
     Lesson(
         task="sentiment", module="core.tasks.sentiment", page="app_pages/sentiment.py",
         url_path="sentiment", title="News sentiment", icon=":material/newspaper:", group="Lessons",

@@ -158,7 +158,7 @@ def test_predict_scores_new_rows_with_the_stored_model_like_training_did(tmp_pat
     monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
     config = an.Config(**TINY)
     data = an.load_data(config)
-    key, result = jobs.run_sync(an, config, data, Store())
+    key, _ = jobs.run_sync(an, config, data, Store())
     stored = Store().get(key)
     assert "model.keras" in stored.files
     _, _, te = an.split(len(data.x), config)
@@ -171,3 +171,37 @@ def test_predict_scores_new_rows_with_the_stored_model_like_training_did(tmp_pat
     bad[0, 0] = np.nan
     with pytest.raises(DataError, match="empty or infinite"):
         an.predict(stored, bad)
+
+
+@pytest.fixture(scope="module")
+def preset_runs():
+    """Each preset trained on data seeds 0-2 (market days: model seeds 0-2)."""
+    runs = {}
+    for name, preset in an.PRESETS.items():
+        for seed in (0, 1, 2):
+            config = an.Config(**{**preset.settings, "data_seed": seed, "seed": seed})
+            runs[name, seed] = an.train(config, an.load_data(config), Progress())
+    return runs
+
+
+def test_preset_sentences_are_what_the_numbers_show(preset_runs):
+    for seed in (0, 1, 2):
+        a = preset_runs["threshold-trade-off", seed].arrays
+        flagged = {rule: int((a["ae_test"] >= thresholds.threshold(rule, a["ae_train"], a["ae_val"], a["y_val"]))
+                             .sum()) for rule in ("max_train", "mean_std", "best_f1")}
+        assert flagged["max_train"] <= 5 and flagged["mean_std"] >= 5 * flagged["best_f1"] > 0, flagged
+        at_mean_std = a["y_test"][a["ae_test"] >= thresholds.threshold("mean_std", a["ae_train"], a["ae_val"])]
+        assert at_mean_std.mean() < 0.2  # mostly false alarms
+
+        m = preset_runs["rare-fraud", seed].metrics
+        assert m["test_anomaly_share"] < 0.003 and max(m["pr_auc"], m["pca"]["pr_auc"], m["iforest"]["pr_auc"]) < 0.15
+
+        m = preset_runs["crash-days", seed].metrics
+        assert m["n_test_anomalies"] == 2
+        assert min(m["roc_auc"], m["pca"]["roc_auc"], m["iforest"]["roc_auc"]) > 0.9
+    gaps = [preset_runs["ae-vs-pca", s].metrics["pca"]["roc_auc"] - preset_runs["ae-vs-pca", s].metrics["roc_auc"]
+            for s in (0, 1, 2)]
+    assert all(0 < g < 0.15 for g in gaps), gaps
+    for s in (0, 1, 2):
+        m = preset_runs["ae-vs-pca", s].metrics
+        assert m["iforest"]["roc_auc"] > max(m["roc_auc"], m["pca"]["roc_auc"])

@@ -25,7 +25,7 @@ def test_every_live_lesson_has_its_page_file_and_its_task():
 
 def test_coming_next_lessons_have_no_page_and_a_task_only_when_it_is_ready():
     coming = [lesson for lesson in catalog.LESSONS if not lesson.live]
-    assert {lesson.task for lesson in coming} == {"anomaly", "sentiment"}
+    assert {lesson.task for lesson in coming} == {"sentiment"}
     for lesson in coming:
         assert not (ROOT / lesson.page).exists()
         if lesson.task_ready:  # trains from the CLI before its page exists
@@ -34,7 +34,7 @@ def test_coming_next_lessons_have_no_page_and_a_task_only_when_it_is_ready():
         assert lesson.task not in tasks.task_names()
         with pytest.raises(UserError, match="unknown task"):
             tasks.get_task(lesson.task)
-    assert [lesson.task for lesson in coming if lesson.task_ready] == ["anomaly"]
+    assert [lesson.task for lesson in coming if lesson.task_ready] == []
 
 
 def test_duplicate_addresses_are_refused():

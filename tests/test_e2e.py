@@ -128,3 +128,19 @@ def test_forecasting_trains_beside_baselines(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "forecasting.png"), full_page=True)
     page.close()
+
+
+def test_anomaly_page_trains_and_shows_the_baselines(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(f"{server}/anomaly?epochs=5&customers=200&days=60")
+    br.wait_for_text(page, r"Flagged test rows", timeout_s=240)
+    _settle(page)
+    body = br.main_text(page)
+    assert "IsolationForest" in body and "PCA (linear)" in body and "precision@" in body
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.get_by_role("tab", name="ROC & PR").click()
+    _wait_for_charts(page, 1)
+    _settle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "anomaly.png"), full_page=True)
+    page.close()

@@ -31,3 +31,28 @@ def load_draft(task, values: dict[str, Any], upload: bytes | None = None, **neut
     fields = task.Config.field_names()
     settings = {k: v for k, v in values.items() if k in fields} | neutral
     return load(task, task.Config(**settings), upload)
+
+
+def settings_and_data(task, controls, upload: bytes | None, upload_hint: str | None = None):
+    """A page's validated settings and its data, with what went wrong said on the page: the
+    controls' link warnings, ``upload_hint`` when the settings need a file that is not uploaded
+    yet (pass None when they do not), a loading error as one line, the data's notes as captions.
+    Returns (config or None, data or None, the error message or None)."""
+    from core.errors import UserError
+    from core.ui import frame
+
+    config = controls.config()
+    frame.show_warnings(controls.warnings(config))
+    if config is None:
+        return None, None, None
+    if upload_hint is not None and upload is None:
+        st.info(upload_hint)
+        return config, None, None
+    try:
+        data = load(task, config, upload)
+    except UserError as exc:
+        st.error(str(exc))
+        return config, None, str(exc)
+    for note in data.notes:
+        st.caption(note)
+    return config, data, None

@@ -19,10 +19,9 @@ from core.data import market, tabular, transactions
 from core.errors import ConfigError, DataError, TrainingDiverged
 from core.result import Progress, Result
 from core.tasks.anomaly import models, thresholds
-from core.tasks.anomaly.config import NAME, Config
+from core.tasks.anomaly.config import NAME, PRESETS, Config
 
 SCHEMA = 1
-PRESETS: dict = {}  # lesson presets come with the page, each checked over several seeds
 K_ALERTS = 100  # alerts a review team checks: precision@k in the CLI's metrics (the page lets you move it)
 MIN_TRAIN_ROWS = 200
 LATENT_ROWS = 3000  # test rows kept with their code for the latent view

@@ -1,0 +1,194 @@
+import io
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import classification
+from core.charts import anomaly as charts
+from core.charts import style
+from core.tasks import anomaly as an
+from core.tasks.anomaly import thresholds
+from core.ui import data as page_data
+from core.ui import frame, job_panel
+from core.ui.controls import Controls
+
+frame.header("Autoencoder anomaly detection",
+             "An autoencoder learns what normal rows look like and flags the ones it cannot reconstruct. Next to it, "
+             "always: PCA (a linear autoencoder) and IsolationForest on the same rows. When a baseline does better, "
+             "the page says so.")
+
+controls = Controls(an.Config, "an")
+sb = st.sidebar
+controls.preset_picker(an.PRESETS, where=sb)
+
+# ---- data -----------------------------------------------------------------------------------
+sb.header("Data")
+source = controls.select("source", "Data", where=sb,
+                         format_func=lambda s: {"transactions": "card transactions (generated, known fraud)",
+                                                "market": "market days (S&P 500 / NASDAQ, stress days)",
+                                                "csv": "your CSV"}[s])
+upload = None
+if source == "transactions":
+    controls.slider("customers", "Customers", step=50, where=sb)
+    controls.slider("days", "Days", step=10, where=sb)
+    controls.log_slider("fraud_rate", "Fraud rate", [0.001, 0.002, 0.005, 0.01, 0.02, 0.05], where=sb)
+    controls.number("data_seed", "Data seed", where=sb)
+elif source == "market":
+    controls.select("index", "Index", where=sb, format_func=lambda s: {"sp500": "S&P 500", "nasdaq": "NASDAQ"}[s])
+else:
+    upload = controls.upload("CSV: numeric columns, optional label/Class/y (1 = anomaly), rows in time order",
+                             ["csv"], where=sb)
+controls.select("scaling", "Scaling (fitted on training rows)", where=sb)
+
+sb.header("Autoencoder")
+controls.int_list("encoder", "Encoder layers", where=sb)
+controls.slider("bottleneck", "Bottleneck", where=sb)
+controls.select("activation", "Activation", where=sb, horizontal=True)
+controls.slider("dropout", "Dropout", step=0.05, where=sb)
+controls.select("train_on", "Train on", where=sb, horizontal=True,
+                format_func=lambda s: {"normal": "normal rows only", "all": "all rows"}[s])
+
+sb.header("Training")
+controls.number("epochs", "Max epochs (early stopping on validation)", where=sb)
+controls.number("batch_size", "Batch size", step=64, where=sb)
+controls.log_slider("learning_rate", "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1], where=sb)
+controls.slider("patience", "Early-stopping patience", where=sb)
+controls.number("seed", "Seed", where=sb)
+controls.slider("val_fraction", "Validation share", step=0.05, where=sb)
+controls.slider("test_fraction", "Test share", step=0.05, where=sb)
+
+config, data, _ = page_data.settings_and_data(
+    an, controls, upload, "Upload a CSV in the sidebar: numeric columns, optionally a label column (label, Class or "
+    "y; 1 = anomaly), one row per event in time order." if source == "csv" else None)
+
+
+def _live(event: dict, history: list) -> None:
+    rows = [h for h in history if "loss" in h]
+    if rows:
+        fig = go.Figure([go.Scatter(y=[r["loss"] for r in rows], name="training"),
+                         go.Scatter(y=[r.get("val_loss") for r in rows], name="validation")])
+        fig.update_layout(**style.LAYOUT, height=260, title="Live reconstruction loss", xaxis_title="epoch")
+        st.plotly_chart(fig, key="an:live")
+
+
+result = job_panel.result_or_last(an, config, data, live_view=_live)
+controls.lesson(result)
+m, a = result.metrics, result.arrays
+if "y_test" not in a:
+    st.info("No labels: the scores below rank rows by how unusual they are; without labels nothing can say how "
+            "many true anomalies they catch.")
+
+# ---- the model next to its baselines ----------------------------------------------------------
+k = st.columns([1, 3])[0].number_input("Alerts a team can review (k)", 1, max(1, m["n_test"]),
+                                       min(an.K_ALERTS, m["n_test"]), key="an:k",
+                                       help="A view setting: precision@k recomputes from the stored scores.")
+if "y_test" in a:
+    y = a["y_test"]
+    rows = {}
+    for key, label in charts.SCORERS.items():
+        c = classification.curves(y, a[f"{key}_test"])
+        rows[label] = {"ROC-AUC": c["roc_auc"], "PR-AUC": c["pr_auc"],
+                       f"precision@{k}": classification.precision_at_k(y, a[f"{key}_test"], k)}
+    table = pd.DataFrame(rows).T
+    st.table(table.map(lambda v: "n/a" if v is None else f"{v:.3f}"))
+    best = table["PR-AUC"].astype(float).idxmax()
+    share = float(np.mean(y))
+    sentence = (f"On {m['n_test']} test rows ({int(y.sum())} anomalies, {share:.2%}; always answering 'normal' "
+                f"would be {1 - share:.2%} accurate, so accuracy is not shown) ")
+    if best == charts.SCORERS["ae"]:
+        st.success(sentence + "the autoencoder ranks anomalies best by PR-AUC.")
+    else:
+        st.warning(sentence + f"**{best} ranks anomalies better than the autoencoder** by PR-AUC: the autoencoder is "
+                              "not the best tool for these rows.")
+    if int(y.sum()) < 10:
+        st.caption(f"Only {int(y.sum())} anomalies in the test rows: each one moves these numbers a lot.")
+
+# ---- threshold (a view setting) ---------------------------------------------------------------
+c1, c2 = st.columns([2, 1])
+rules = [r for r in thresholds.RULES if r != "best_f1" or ("y_val" in a and a["y_val"].any())]
+rule = c1.selectbox("Threshold rule", rules, index=len(rules) - 1, key="an:rule",
+                    format_func=lambda r: f"{r}: {thresholds.EXPLAIN[r]}")
+k_std = c2.number_input("k (mean + k·std)", 0.0, 20.0, 1.0, 0.5, key="an:kstd") if rule == "mean_std" else 1.0
+contamination = (c2.number_input("expected anomaly share", 0.0001, 0.5, 0.01, format="%.4f", key="an:contamination")
+                 if rule == "contamination" else 0.01)
+cut = thresholds.threshold(rule, a["ae_train"], a["ae_val"], a.get("y_val"), k=k_std, contamination=contamination)
+flagged = a["ae_test"] >= cut
+if "y_test" in a:
+    at = classification.binary_metrics(a["y_test"], flagged.astype(float))
+    cols = st.columns(5)
+    cols[0].metric("Threshold", f"{cut:.3g}")
+    cols[1].metric("Flagged test rows", f"{int(flagged.sum())}")
+    cols[2].metric("Precision", f"{at['precision']:.1%}")
+    cols[3].metric("Recall", f"{at['recall']:.1%}")
+    cols[4].metric("F1", f"{at['f1']:.3f}")
+    (tn, fp), (fn, tp) = at["confusion"]
+    st.caption(f"At this threshold: {tp} anomalies caught, {fn} missed, {fp} false alarms, {tn} normal rows passed.")
+else:
+    st.metric("Flagged test rows", f"{int(flagged.sum())} of {len(flagged)}")
+
+names = ["Errors", "ROC & PR", "Threshold sweep", "Latent space", "Why flagged", "Timeline", "Costs", "Training",
+         "Downloads"]
+tabs = dict(zip(names, st.tabs(names, key="an:tab", on_change="rerun"), strict=True))
+with tabs["Errors"]:
+    if tabs["Errors"].open:  # only the open tab is drawn
+        log_y = st.toggle("Log scale", key="an:log")
+        st.plotly_chart(charts.error_histogram(result, cut, log_y), key="an:hist")
+with tabs["ROC & PR"]:
+    if tabs["ROC & PR"].open:
+        if "y_test" in a and a["y_test"].any():
+            st.plotly_chart(charts.roc_pr(result), key="an:roc")
+        else:
+            st.info("Curves need labelled anomalies in the test rows.")
+with tabs["Threshold sweep"]:
+    if tabs["Threshold sweep"].open:
+        if "y_test" in a and a["y_test"].any():
+            st.plotly_chart(charts.threshold_sweep(result, cut), key="an:sweep")
+        else:
+            st.info("The sweep needs labelled anomalies in the test rows.")
+with tabs["Latent space"]:
+    if tabs["Latent space"].open:
+        st.plotly_chart(charts.latent(result), key="an:latent")
+        st.caption("The code in the middle of the network: anomalies that land among normal rows are the ones the "
+                   "reconstruction error cannot separate.")
+with tabs["Why flagged"]:
+    if tabs["Why flagged"].open:
+        order = a["explain_rows"]
+        labels = [f"#{i + 1}: error {a['ae_test'][row]:.3g}" + (f", label {int(a['y_test'][row])}" if "y_test" in a
+                                                                  else "") for i, row in enumerate(order[:50])]
+        pick = st.selectbox("One of the highest-scored test rows", range(len(labels)), format_func=lambda i: labels[i],
+                            key="an:explain")
+        st.plotly_chart(charts.why_flagged(result, pick), key="an:why")
+with tabs["Timeline"]:
+    if tabs["Timeline"].open:
+        if "dates_test" in a:
+            st.plotly_chart(charts.timeline(result, cut), key="an:timeline")
+        else:
+            st.info("The timeline is for market days: choose 'market days' as data.")
+with tabs["Costs"]:
+    if tabs["Costs"].open:
+        if "amount_test" in a and "y_test" in a:
+            review = st.number_input("Cost of reviewing one alert", 0.0, 1e6, 5.0, 1.0, key="an:review")
+            st.plotly_chart(charts.costs(result, review), key="an:costs")
+            st.caption("Alerts are reviewed from the highest score down; a caught fraud saves its amount.")
+        else:
+            st.info("The cost view needs amounts and labels (card transactions, or a CSV with amount and label).")
+with tabs["Training"]:
+    if tabs["Training"].open:
+        st.plotly_chart(charts.training(result), key="an:loss")
+        st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch'] + 1}; "
+                   f"trained on {m['n_train']} rows ({m['train_on']}).")
+with tabs["Downloads"]:
+    if tabs["Downloads"].open:
+        scored = pd.DataFrame({f"{key}_score": a[f"{key}_test"] for key in charts.SCORERS})
+        scored.insert(0, "test_row", np.arange(len(scored)))
+        if "dates_test" in a:
+            scored.insert(1, "date", a["dates_test"])
+        if "y_test" in a:
+            scored["label"] = a["y_test"]
+        scored["flagged"] = flagged.astype(int)
+        st.download_button("Scored test rows (CSV)", scored.to_csv(index=False), "anomaly_scores.csv", "text/csv")
+        if result.model_path:
+            with open(result.model_path, "rb") as fh:
+                st.download_button("Autoencoder (.keras)", io.BytesIO(fh.read()), "autoencoder.keras")
