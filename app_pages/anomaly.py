@@ -43,7 +43,10 @@ else:
 controls.select("scaling", "Scaling (fitted on training rows)", where=sb)
 
 sb.header("Autoencoder")
-controls.int_list("encoder", "Encoder layers", where=sb)
+if source == "market":
+    controls.select("model", "Network", where=sb, horizontal=True,
+                    format_func=lambda s: {"dense": "dense (features)", "conv1d": "1-D conv (return window)"}[s])
+controls.int_list("encoder", "Encoder layers (conv1d: filters)", where=sb)
 controls.slider("bottleneck", "Bottleneck", where=sb)
 controls.select("activation", "Activation", where=sb, horizontal=True)
 controls.slider("dropout", "Dropout", step=0.05, where=sb)

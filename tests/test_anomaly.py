@@ -199,6 +199,9 @@ def test_preset_sentences_are_what_the_numbers_show(preset_runs):
         m = preset_runs["crash-days", seed].metrics
         assert m["n_test_anomalies"] == 2
         assert min(m["roc_auc"], m["pca"]["roc_auc"], m["iforest"]["roc_auc"]) > 0.9
+
+        m = preset_runs["crash-days-conv", seed].metrics
+        assert m["n_features"] == 10 and m["n_test_anomalies"] == 2 and m["roc_auc"] > 0.9
     gaps = [preset_runs["ae-vs-pca", s].metrics["pca"]["roc_auc"] - preset_runs["ae-vs-pca", s].metrics["roc_auc"]
             for s in (0, 1, 2)]
     assert all(0 < g < 0.15 for g in gaps), gaps

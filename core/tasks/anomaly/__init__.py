@@ -55,8 +55,12 @@ def load_data(config: Config, path=None) -> AnomalyData:
         raise DataError("source=csv needs a file: upload one (or findl train anomaly --data PATH)")
     if config.source == "market":
         frame, names = market.market_days(config.index)
+        if config.model == "conv1d":  # the return window, oldest day first: a sequence for the convolutions
+            names = [f"return_t-{lag}" if lag else "return_t" for lag in reversed(range(market.WINDOW))]
         notes = [(f"{int(frame['label'].sum())} known stress days are marked (labels used for evaluation, and to "
                  "leave them out of 'normal' training rows); every other day counts as normal.")]
+        if config.model == "conv1d":
+            notes.append("conv1d reads the 10-day return window only; PCA and IsolationForest see the same window.")
         return AnomalyData(x=frame[names].to_numpy(np.float64), feature_names=names,
                            y=frame["label"].to_numpy(np.int8), amount=None, scenario=None,
                            fingerprint=market.fingerprint(config.index), notes=notes,

@@ -19,6 +19,10 @@ LOSS = "mse"
 
 
 def build_autoencoder(config: Config, n_features: int):
+    """(autoencoder, encoder): dense layers over a row, or 1-D convolutions over a window
+    (``config.model``). Both take and return 2-D rows, so scoring and explanations are the same."""
+    if config.model == "conv1d":
+        return _conv_autoencoder(config, n_features)
     import keras
 
     inputs = keras.Input((n_features,), name="features")
@@ -33,6 +37,28 @@ def build_autoencoder(config: Config, n_features: int):
         x = keras.layers.Dense(units, activation=config.activation, name=f"decoder_{i}")(x)
     outputs = keras.layers.Dense(n_features, dtype="float32", name="reconstruction")(x)
     return keras.Model(inputs, outputs, name="autoencoder"), keras.Model(inputs, code, name="encoder")
+
+
+def _conv_autoencoder(config: Config, window: int):
+    """Conv1D encoder (``config.encoder`` filters, kernel 3) -> dense code -> mirrored Conv1D decoder."""
+    import keras
+
+    layers = keras.layers
+    inputs = keras.Input((window,), name="window")
+    x = layers.Reshape((window, 1))(inputs)
+    for i, filters in enumerate(config.encoder, 1):
+        x = layers.Conv1D(filters, 3, padding="same", activation=config.activation, name=f"encoder_conv_{i}")(x)
+        if config.dropout > 0:
+            x = layers.Dropout(config.dropout, name=f"encoder_dropout_{i}")(x)
+    code = layers.Dense(config.bottleneck, name="bottleneck")(layers.Flatten()(x))
+    channels = config.encoder[-1] if config.encoder else 1
+    x = layers.Reshape((window, channels))(
+        layers.Dense(window * channels, activation=config.activation, name="decoder_dense")(code))
+    for i, filters in enumerate(reversed(config.encoder), 1):
+        x = layers.Conv1D(filters, 3, padding="same", activation=config.activation, name=f"decoder_conv_{i}")(x)
+    x = layers.Conv1D(1, 3, padding="same", dtype="float32", name="decoder_out")(x)
+    outputs = layers.Flatten(name="reconstruction")(x)
+    return keras.Model(inputs, outputs, name="conv_autoencoder"), keras.Model(inputs, code, name="encoder")
 
 
 def reconstruction_errors(x: np.ndarray, reconstruction: np.ndarray) -> np.ndarray:
