@@ -138,6 +138,8 @@ with tabs["Errors"]:
     if tabs["Errors"].open:  # only the open tab is drawn
         log_y = st.toggle("Log scale", key="an:log")
         st.plotly_chart(charts.error_histogram(result, cut, log_y), key="an:hist")
+        st.caption("The baselines' scores live on their own scales (PCA: reconstruction error of a linear model; "
+                   "IsolationForest: path length): compare them by rank in 'ROC & PR', 'Threshold sweep' and 'Costs'.")
 with tabs["ROC & PR"]:
     if tabs["ROC & PR"].open:
         if "y_test" in a and a["y_test"].any():
@@ -172,9 +174,9 @@ with tabs["Timeline"]:
 with tabs["Costs"]:
     if tabs["Costs"].open:
         if "amount_test" in a and "y_test" in a:
-            review = st.number_input("Cost of reviewing one alert", 0.0, 1e6, 5.0, 1.0, key="an:review")
+            review = st.columns([1, 3])[0].number_input("Cost of reviewing one alert", 0.0, 1e6, 5.0, 1.0, key="an:review")
             st.plotly_chart(charts.costs(result, review), key="an:costs")
-            st.caption("Alerts are reviewed from the highest score down; a caught fraud saves its amount.")
+            st.caption("Alerts are reviewed from each scorer's highest score down; a caught fraud saves its amount.")
         else:
             st.info("The cost view needs amounts and labels (card transactions, or a CSV with amount and label).")
 with tabs["Training"]:

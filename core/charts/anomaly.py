@@ -60,15 +60,28 @@ def roc_pr(result: Result) -> go.Figure:
 
 
 def threshold_sweep(result: Result, threshold: float) -> go.Figure:
-    """Precision, recall and F1 of the autoencoder's test scores against the threshold."""
+    """Left: the autoencoder's precision, recall and F1 against its threshold. Right: F1 of all
+    three scorers against the number of rows flagged (each scorer's own top rows), since their
+    scores are on different scales."""
     a = result.arrays
-    scores = a["ae_test"]
+    y, scores = a["y_test"], a["ae_test"]
     cuts = np.quantile(scores, np.linspace(0.5, 0.9999, 120))
-    s = classification.threshold_sweep(a["y_test"], scores, cuts)
-    fig = go.Figure([go.Scatter(x=cuts, y=s[name], name=name) for name in ("precision", "recall", "f1")])
-    fig.add_vline(x=threshold, line=dict(color=style.TEST, dash="dash"), annotation_text="threshold")
-    fig.update_layout(**style.LAYOUT, height=360, title="Moving the threshold: precision against recall",
-                      xaxis_title="threshold (reconstruction error)", yaxis_range=[0, 1])
+    s = classification.threshold_sweep(y, scores, cuts)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Autoencoder: moving the threshold",
+                                                        "F1 of each scorer by rows flagged"))
+    for name in ("precision", "recall", "f1"):
+        fig.add_trace(go.Scatter(x=cuts, y=s[name], name=f"autoencoder {name}"), 1, 1)
+    fig.add_vline(x=threshold, line=dict(color=style.TEST, dash="dash"), row=1, col=1)
+    counts = np.unique(np.geomspace(1, max(2, len(y) // 2), 80).astype(int))
+    for key, label in SCORERS.items():
+        order = np.argsort(-a[f"{key}_test"], kind="stable")
+        hits = np.cumsum(y[order] == 1)[counts - 1]
+        f1 = 2 * hits / (counts + y.sum())
+        fig.add_trace(go.Scatter(x=counts, y=f1, name=f"{label} F1", line=dict(color=COLOURS[key], dash="dot")), 1, 2)
+    fig.update_xaxes(title_text="threshold (reconstruction error)", row=1, col=1)
+    fig.update_xaxes(title_text="rows flagged (highest scores first)", type="log", row=1, col=2)
+    fig.update_yaxes(range=[0, 1])
+    fig.update_layout(**style.LAYOUT, height=400, legend=dict(orientation="h", y=-0.25))
     return fig
 
 
@@ -119,19 +132,20 @@ def timeline(result: Result, threshold: float) -> go.Figure:
 
 
 def costs(result: Result, review_cost: float) -> go.Figure:
-    """Fraud amount caught against review cost, per number of alerts reviewed (top scores first)."""
+    """Fraud amount caught minus review cost, per number of alerts reviewed (each scorer's top
+    scores first), for the autoencoder and both baselines."""
     a = result.arrays
-    order = np.argsort(-a["ae_test"], kind="stable")
-    caught = np.cumsum((a["amount_test"] * a["y_test"])[order])
-    alerts = np.arange(1, len(order) + 1)
-    net = caught - review_cost * alerts
-    best = int(np.argmax(net))
-    fig = go.Figure([go.Scatter(x=alerts, y=caught, name="fraud amount caught"),
-                     go.Scatter(x=alerts, y=review_cost * alerts, name="review cost"),
-                     go.Scatter(x=alerts, y=net, name="caught minus cost")])
-    fig.add_vline(x=best + 1, line=dict(color=style.TEST, dash="dash"), annotation_text=f"best: {best + 1} alerts")
-    fig.update_layout(**style.LAYOUT, height=380, xaxis_type="log", xaxis_title="alerts reviewed (highest scores first)",
-                      title="Is reviewing worth it? Fraud caught vs review cost")
+    alerts = np.arange(1, len(a["ae_test"]) + 1)
+    fig = go.Figure()
+    for key, label in SCORERS.items():
+        order = np.argsort(-a[f"{key}_test"], kind="stable")
+        net = np.cumsum((a["amount_test"] * a["y_test"])[order]) - review_cost * alerts
+        best = int(np.argmax(net))
+        fig.add_trace(go.Scatter(x=alerts, y=net, line=dict(color=COLOURS[key]),
+                                 name=f"{label}: best {best + 1} alerts, net {net[best]:,.0f}"))
+    fig.update_layout(**style.LAYOUT, height=400, xaxis_type="log", xaxis_title="alerts reviewed (highest scores first)",
+                      yaxis_title="fraud amount caught minus review cost",
+                      title="Is reviewing worth it?", legend=dict(orientation="h", y=-0.3))
     return fig
 
 
