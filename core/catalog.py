@@ -23,8 +23,7 @@ class Lesson:
     path; page: the page script relative to the repository root; url_path: the page's address
     (``/playground``), part of every shared link, so never change a live one; group: the navigation
     section; teaches: the home card's text, what the lesson teaches; live: False while the page is
-    "coming next" (a home card, no navigation entry); task_ready: the task is registered (CLI,
-    prewarm, engine) although its page is still coming."""
+    "coming next" (a home card, no navigation entry, no task)."""
 
     task: str
     module: str
@@ -35,7 +34,6 @@ class Lesson:
     group: str
     teaches: str
     live: bool = True
-    task_ready: bool = False
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -69,11 +67,6 @@ LESSONS: tuple[Lesson, ...] = (
 def live() -> list[Lesson]:
     """The lessons with a page today, in menu order."""
     return [lesson for lesson in LESSONS if lesson.live]
-
-
-def with_task() -> list[Lesson]:
-    """The lessons whose task is registered: every live one, and those whose task is ready first."""
-    return [lesson for lesson in LESSONS if lesson.live or lesson.task_ready]
 
 
 def by_task(task: str) -> Lesson | None:

@@ -79,3 +79,19 @@ class Progress:
         if not self.latest:
             return 0.0
         return min(1.0, self.latest["step"] / max(1, self.latest["total"]))
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON: numpy scalars to Python, NaN/inf to None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value

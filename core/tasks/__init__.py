@@ -5,8 +5,7 @@ NAME, SCHEMA (int, bump when results change meaning), Config (a TaskConfig), PRE
 DataError), and train(config, data, progress) -> Result. Task modules import TensorFlow only
 inside the functions that train or predict.
 
-Which tasks exist: every live lesson of ``core.catalog`` (a page and its task), lessons whose task
-is ready before their page (``task_ready``), plus
+Which tasks exist: every live lesson of ``core.catalog`` (a page and its task), plus
 ``PAGELESS_TASKS``, tasks that run from another page (a tab, a button) and have no page of their
 own: registering one is one line there.
 """
@@ -28,7 +27,7 @@ PAGELESS_TASKS: dict[str, str] = {
 if _clash := sorted(set(PAGELESS_TASKS) & {lesson.task for lesson in catalog.LESSONS}):
     raise ValueError(f"task name(s) {', '.join(_clash)} belong to a lesson page in core/catalog.py")
 
-TASK_MODULES: dict[str, str] = {lesson.task: lesson.module for lesson in catalog.with_task()} | PAGELESS_TASKS
+TASK_MODULES: dict[str, str] = {lesson.task: lesson.module for lesson in catalog.live()} | PAGELESS_TASKS
 
 
 @dataclass(frozen=True)

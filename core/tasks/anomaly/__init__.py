@@ -17,7 +17,7 @@ import numpy as np
 from core import classification
 from core.data import market, tabular, transactions
 from core.errors import ConfigError, DataError, TrainingDiverged
-from core.result import Progress, Result
+from core.result import Progress, Result, jsonable
 from core.tasks.anomaly import models, thresholds
 from core.tasks.anomaly.config import NAME, PRESETS, Config
 
@@ -235,7 +235,7 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
         arrays["dates_test"] = data.dates[te].astype("U10")
     info = {"feature_names": data.feature_names, "notes": data.notes, "scaler": scaler.to_dict(),
             "scaler_log_columns": [n for n, flag in zip(data.feature_names, scaler.log) if flag]}
-    return Result(metrics=_jsonable(metrics), arrays=arrays, info=info,
+    return Result(metrics=jsonable(metrics), arrays=arrays, info=info,
                   files={"model.keras": save_model(trainer.model, "anomaly")})
 
 
@@ -262,13 +262,3 @@ def predict(result: Result, inputs) -> np.ndarray:
                                          models.LOSS)
     z = Scaler.from_dict(result.info["scaler"]).transform(x)
     return models.reconstruction_errors(z, result.memo["trainer"].predict(z))
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    return value

@@ -34,14 +34,13 @@ from core.data import quality
 from core.data.prices import PriceData
 from core.errors import TrainingDiverged
 from core.nn.keras_loop import FitHistory, Trainer, save_model
-from core.result import Progress, Result
+from core.result import Progress, Result, jsonable
 from core.tasks.forecast import models
 from core.tasks.forecast.config import FEATURE_HELP, FEATURES, MODEL_LABELS, MODELS, NAME, PRESETS, TARGETS, Config
 from core.tasks.forecast.evaluate import (
     MAX_LAG,
     Evaluation,
     evaluate,
-    jsonable,
     lag_diagnostic,
     mase_scale,
     periods_per_year,

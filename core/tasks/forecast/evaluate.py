@@ -209,19 +209,3 @@ def toy_backtest(ds: Dataset, origins: np.ndarray, return_forecast: np.ndarray, 
                         "long_share": float(np.mean(position > 0)) if len(position) else None},
            "buy_and_hold": _equity_stats(hold, ppy)}
     return out, {"strategy": np.cumprod(1 + strategy), "buy_and_hold": np.cumprod(1 + hold)}
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON: numpy scalars to Python, NaN/inf to None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value

@@ -25,10 +25,10 @@ import numpy as np
 from core import metrics as fm
 from core.data.prices import PriceData
 from core.errors import ConfigError, DataError
-from core.result import Progress, Result
+from core.result import Progress, Result, jsonable
 from core.tasks.forecast import models
 from core.tasks.forecast.config import MODEL_LABELS, Config
-from core.tasks.forecast.evaluate import jsonable, mase_scale
+from core.tasks.forecast.evaluate import mase_scale
 from core.tasks.forecast.windows import MIN_TEST, Dataset, baselines, prepare, required_rows, warmup_rows
 from core.tasks.forecast.windows import load_data as _load_forecast_data
 
