@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import classification
 from core.charts import anomaly as charts
+from core.charts import confusion as confusion_chart
 from core.charts import style
 from core.tasks import anomaly as an
 from core.tasks.anomaly import thresholds
@@ -96,15 +97,12 @@ if "y_test" in a:
                        f"precision@{k}": classification.precision_at_k(y, a[f"{key}_test"], k)}
     table = pd.DataFrame(rows).T
     st.table(table.map(lambda v: "n/a" if v is None else f"{v:.3f}"))
-    best = table["PR-AUC"].astype(float).idxmax()
     share = float(np.mean(y))
-    sentence = (f"On {m['n_test']} test rows ({int(y.sum())} anomalies, {share:.2%}; always answering 'normal' "
-                f"would be {1 - share:.2%} accurate, so accuracy is not shown) ")
-    if best == charts.SCORERS["ae"]:
-        st.success(sentence + "the autoencoder ranks anomalies best by PR-AUC.")
-    else:
-        st.warning(sentence + f"**{best} ranks anomalies better than the autoencoder** by PR-AUC: the autoencoder is "
-                              "not the best tool for these rows.")
+    st.caption(f"{m['n_test']} test rows, {int(y.sum())} anomalies ({share:.2%}): always answering 'normal' would "
+               f"be {1 - share:.2%} accurate, so accuracy is not shown.")
+    verdict = charts.verdict(m)
+    if verdict is not None:
+        getattr(st, verdict[0])(verdict[1])
     if int(y.sum()) < 10:
         st.caption(f"Only {int(y.sum())} anomalies in the test rows: each one moves these numbers a lot.")
 
@@ -126,8 +124,13 @@ if "y_test" in a:
     cols[2].metric("Precision", f"{at['precision']:.1%}")
     cols[3].metric("Recall", f"{at['recall']:.1%}")
     cols[4].metric("F1", f"{at['f1']:.3f}")
+    c1, c2 = st.columns([1, 2])
+    c1.plotly_chart(confusion_chart.matrix(at["confusion"], ["normal", "anomaly"], "At this threshold (test rows)",
+                                           height=260), key="an:confusion")
     (tn, fp), (fn, tp) = at["confusion"]
-    st.caption(f"At this threshold: {tp} anomalies caught, {fn} missed, {fp} false alarms, {tn} normal rows passed.")
+    c2.markdown(f"**{tp}** anomalies caught, **{fn}** missed, **{fp}** false alarms, **{tn}** normal rows passed. "
+                f"Precision@{k} (the top {k} scores, whatever the threshold): "
+                f"{classification.precision_at_k(a['y_test'], a['ae_test'], k):.0%}.")
 else:
     st.metric("Flagged test rows", f"{int(flagged.sum())} of {len(flagged)}")
 

@@ -132,3 +132,51 @@ def comparison_sentence(name: str, c: dict[str, Any]) -> str:
         return f"worse than {name} ({diff}, McNemar p = {c['p_value']:.3g})"
     return (f"no better than {name}: {diff} is within sampling error on {c['n']} test points "
             f"(McNemar p = {c['p_value']:.2g})")
+
+
+def _weighted_average_precision(y: np.ndarray, order: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Average precision of one score under each row of bootstrap ``weights`` (B, n; integer
+    counts): rows sorted by the score (``order``), a resampled row counted as often as it was
+    drawn. Scikit-learn's formula (precision at each positive, averaged) for untied scores; only
+    the positives' positions are needed, which keeps it fast (B = 500, n = 17,600: ~0.1 s)."""
+    positives = np.flatnonzero(y[order] == 1)
+    w = weights[:, order]
+    seen = np.cumsum(w, axis=1, dtype=np.int64)[:, positives]  # rows drawn at or above each positive
+    w_pos = w[:, positives]
+    caught = np.cumsum(w_pos, axis=1)
+    return (w_pos * (caught / np.maximum(seen, 1))).sum(axis=1) / np.maximum(w_pos.sum(axis=1), 1)
+
+
+def bootstrap_pr_auc_difference(y_true: Any, scores_a: Any, scores_b: Any, n_boot: int = 1000, seed: int = 0,
+                                alpha: float = ALPHA) -> dict[str, Any]:
+    """PR-AUC of A minus PR-AUC of B on the same test rows, with a paired, stratified bootstrap
+    (anomalies and normal rows resampled separately, so every resample has the test set's anomaly
+    count): the difference, its (1 - alpha) percentile interval, a two-sided bootstrap p and a
+    verdict "better" / "worse" / "tie" for A. The point difference is scikit-learn's.
+
+    Why a bootstrap: PR-AUC has no simple sampling distribution, and with ~170 test anomalies a
+    difference of a few hundredths can be one lucky ranking."""
+    from sklearn import metrics as skm
+
+    y = (np.asarray(y_true) >= 0.5).astype(np.float64)
+    a, b = np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)
+    if len(np.unique(y)) < 2:
+        return {"difference": None, "low": None, "high": None, "p_value": None, "verdict": "tie", "n_boot": 0}
+    difference = float(skm.average_precision_score(y, a) - skm.average_precision_score(y, b))
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(y == 1), np.flatnonzero(y == 0)]
+    order_a, order_b = np.argsort(-a, kind="stable"), np.argsort(-b, kind="stable")
+    deltas = []
+    chunk = max(1, min(n_boot, 2_000_000 // len(y)))  # bounded memory: chunk x n weights at a time
+    for start in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start)
+        offsets = (np.arange(size) * len(y))[:, None]
+        drawn = np.concatenate([rows[rng.integers(0, len(rows), size=(size, len(rows)))] for rows in groups], axis=1)
+        weights = np.bincount((drawn + offsets).ravel(), minlength=size * len(y)).reshape(size, len(y))
+        deltas.append(_weighted_average_precision(y, order_a, weights) - _weighted_average_precision(y, order_b, weights))
+    deltas = np.concatenate(deltas)
+    low, high = (float(q) for q in np.quantile(deltas, [alpha / 2, 1 - alpha / 2]))
+    p_value = float(min(1.0, 2 * min(np.mean(deltas <= 0), np.mean(deltas >= 0))))
+    verdict = "tie" if low <= 0 <= high else ("better" if difference > 0 else "worse")
+    return {"difference": difference, "low": low, "high": high, "p_value": p_value, "verdict": verdict,
+            "n_boot": n_boot}

@@ -24,8 +24,9 @@ TensorFlow nor Keras; it submits jobs to Dask workers and reads the result store
   (``allowed-failures: 0`` in ``core/dask_config/findl.yaml``): the job fails with a clear
   message; "Train again" submits afresh. The store's atomic writes mean nothing half-written is
   ever read.
-- **Scoring.** ``Engine.predict`` runs a task's ``predict(result, inputs)`` on a worker, which
-  keeps recently used runs loaded.
+- **Scoring.** ``Engine.predict`` runs a task's ``predict(result, inputs)`` on a worker, in a
+  scoring thread beside its training thread (a typed sentence never waits for a training), and
+  the worker keeps recently used runs loaded.
 - **Hygiene.** A worker restarts itself (through its nanny) after ``FINDL_WORKER_RUNS`` trainings
   or when its memory passes ``FINDL_WORKER_MEMORY_MB``; the nanny also kills a worker above 95 % of
   its memory limit.
@@ -115,11 +116,42 @@ class _Publisher:
             self.publish(event)
 
 
+_DATA: OrderedDict[tuple[str, str], Any] = OrderedDict()  # per worker process: data rebuilt from a config
+DATA_MAX = 2
+
+
+def shipped(data: Any) -> Any:
+    """What a job sends to the worker: nothing for data a task can rebuild from the config alone
+    (``data.from_config``: generated or bundled), else the data. Generated card transactions are
+    ~20 MB pickled; in the task graph they sit on the scheduler for as long as the job waits in
+    the queue, once per queued job (forty students, forty copies)."""
+    return None if getattr(data, "from_config", False) else data
+
+
+def _worker_data(task: ModuleType, config, fingerprint: str) -> Any:
+    """``task.load_data(config)`` on the worker, the last DATA_MAX kept (a second run on the same
+    rows with other model settings loads nothing). The fingerprint must be the server's."""
+    cache_key = (task.__name__, fingerprint)
+    data = _DATA.get(cache_key)
+    if data is None:
+        data = task.load_data(config)
+        if data.fingerprint != fingerprint:
+            raise RuntimeError(f"{task.NAME}: data rebuilt on the worker differs from the server's "
+                               f"({data.fingerprint[:12]} vs {fingerprint[:12]}); check the versions match")
+        _DATA[cache_key] = data
+        while len(_DATA) > DATA_MAX:
+            _DATA.popitem(last=False)
+    _DATA.move_to_end(cache_key)
+    return data
+
+
 def train_on_worker(task_module: str, config_values: dict, data: Any, store_location: str,
-                    job_key: str) -> dict[str, Any]:
+                    job_key: str, fingerprint: str | None = None) -> dict[str, Any]:
     """The Dask task: ``jobs.execute`` on a worker. Returns {"state": done|failed|cancelled,
     "error": message, "seconds": training seconds}; the Result itself goes to the store.
-    ``task_module`` is the task's module path (workers import it; tests use their own tasks)."""
+    ``task_module`` is the task's module path (workers import it; tests use their own tasks).
+    ``data`` is None when the worker rebuilds it from the config (``shipped``); ``fingerprint``
+    is then the server's, to check the rebuild against."""
     import importlib
 
     from distributed import get_client
@@ -133,6 +165,8 @@ def train_on_worker(task_module: str, config_values: dict, data: Any, store_loca
     progress = Progress(cancel=_DaskCancel(f"findl-cancel-{job_key}"))
     progress.listener = _Publisher(client, job_key, progress)
     try:
+        if data is None:
+            data = _worker_data(task, config, fingerprint)
         result = jobs.execute(task, config, data, Store(store_location), progress)
     except Cancelled:
         return {"state": CANCELLED, "error": "cancelled"}
@@ -149,22 +183,41 @@ LOADED_MAX = 8
 
 
 def predict_on_worker(task_module: str, store_location: str, key: str, inputs: Any) -> Any:
-    """The Dask task behind ``Engine.predict``: ``task.predict(result, inputs)`` with the stored
-    run ``key``. The last LOADED_MAX runs stay loaded on the worker with their ``memo`` (where a
-    task keeps its loaded model), so a second sentence is scored without loading anything."""
+    """``task.predict(result, inputs)`` with the stored run ``key``, on a worker (``Engine.predict``).
+    The last LOADED_MAX runs stay loaded with their ``memo`` (where a task keeps its loaded model),
+    so a second sentence is scored without loading anything."""
     import importlib
 
     task = importlib.import_module(task_module)
-    result = _LOADED.get((store_location, key))
-    if result is None:
-        result = Store(store_location).get(key)
+    with _LOADED_LOCK:
+        result = _LOADED.get((store_location, key))
         if result is None:
-            raise UserError("this run is no longer in the result store: train it again")
-        _LOADED[(store_location, key)] = result
-        while len(_LOADED) > LOADED_MAX:
-            _LOADED.popitem(last=False)
-    _LOADED.move_to_end((store_location, key))
+            result = Store(store_location).get(key)
+            if result is None:
+                raise UserError("this run is no longer in the result store: train it again")
+            _LOADED[(store_location, key)] = result
+            while len(_LOADED) > LOADED_MAX:
+                _LOADED.popitem(last=False)
+        _LOADED.move_to_end((store_location, key))
     return task.predict(result, inputs)
+
+
+_LOADED_LOCK = threading.Lock()
+_SCORING: list = []  # per worker process: the one thread that scores (beside the task thread)
+
+
+async def _score_beside_training(task_module: str, store_location: str, key: str, inputs: Any,
+                                 dask_worker=None) -> Any:
+    """Run by ``client.run`` in a worker's event loop: ``predict_on_worker`` in a scoring thread
+    of its own, so a typed sentence never waits for a training on that worker's task thread (the
+    sentiment page's < 150 ms). Not a Dask task: a task would queue behind trainings."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not _SCORING:
+        _SCORING.append(ThreadPoolExecutor(1, thread_name_prefix="findl-scoring"))
+    return await asyncio.get_running_loop().run_in_executor(
+        _SCORING[0], predict_on_worker, task_module, store_location, key, inputs)
 
 
 class WorkerSetup(WorkerPlugin):
@@ -330,6 +383,7 @@ class Engine:
         self._starting: threading.Thread | None = None
         self._start_error: str | None = None
         self._jobs: dict[str, Job] = {}
+        self._scorer: dict[str, str] = {}  # run key -> the worker that scores it (its model stays loaded there)
         self._lock = threading.RLock()
         self._tickets = itertools.count()
 
@@ -403,8 +457,9 @@ class Engine:
             else:
                 client.set_metadata(["findl", dask_key], {"started": None})
                 self._cancel_event(dask_key).clear()  # an earlier cancel of these settings is over
-                future = client.submit(train_on_worker, task.__name__, config.to_values(), data, store.location,
-                                            dask_key, key=dask_key, pure=False, priority=-next(self._tickets))
+                future = client.submit(train_on_worker, task.__name__, config.to_values(), shipped(data),
+                                       store.location, dask_key, data.fingerprint, key=dask_key, pure=False,
+                                       priority=-next(self._tickets))
                 job = Job(key, dask_key, task, config, store, future, next(self._tickets))
             if watcher:
                 job.watchers.add(watcher)
@@ -541,26 +596,28 @@ class Engine:
 
     def predict(self, task: ModuleType, key: str, inputs: Any, timeout: float = 120.0) -> Any:
         """``task.predict(stored run key, inputs)`` on a worker (the server has no TensorFlow):
-        scoring new inputs, e.g. a typed sentence. Ahead of queued trainings in the scheduler's
-        order; with every worker busy training it waits for one to finish. The task's UserErrors
-        (bad input) come back as they are."""
+        scoring new inputs, e.g. a typed sentence. It runs in a scoring thread beside the worker's
+        training thread, so it does not wait for a training; the same run goes to the same worker
+        while it lives (its model stays loaded there). The task's UserErrors (bad input) come back
+        as they are."""
         if not hasattr(task, "predict"):
             raise UserError(f"the {task.NAME} task cannot score new inputs")
-        future = self.client.submit(predict_on_worker, task.__name__, self.store.location, key, inputs,
-                                    pure=False, priority=10**9)
+        workers = sorted(self.client.scheduler_info().get("workers", {}))
+        if not workers:
+            raise EngineUnavailable("no Dask worker is running to score this input")
+        worker = self._scorer.get(key)
+        if worker not in workers:
+            worker = workers[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(workers)]
+            self._scorer[key] = worker
         try:
-            return future.result(timeout=timeout)
+            out = self.client.run(_score_beside_training, task.__name__, self.store.location, key, inputs,
+                                  workers=[worker], wait=True, on_error="raise")
         except UserError:
             raise
-        except TimeoutError:
-            future.cancel()
-            raise UserError(f"scoring took longer than {timeout:g} s (the workers are busy training)") from None
-        except Exception as exc:
-            if type(exc).__name__ == "KilledWorker":
-                raise UserError("the worker scoring this input stopped (killed or out of memory)") from None
-            raise
-        finally:
-            future.release()
+        except (OSError, TimeoutError) as exc:
+            self._scorer.pop(key, None)
+            raise UserError(f"the worker scoring this input did not answer ({type(exc).__name__}); try again") from None
+        return out[worker]
 
     def wait(self, job: Job, timeout: float | None = None) -> Job:
         """Block until the job ends (CLI and tests)."""

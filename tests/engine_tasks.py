@@ -27,6 +27,7 @@ class Config(TaskConfig):
     gate: str = param("", help="name of a distributed.Event to wait on before each step")
     fail: str = param("", choices=FAILURES)
     log: str = param("", help="folder where each training writes a file")
+    generated: bool = param(False, help="data made from the config alone (the worker rebuilds it)")
 
 
 def train(config: Config, data, progress) -> Result:
@@ -46,15 +47,20 @@ def train(config: Config, data, progress) -> Result:
         raise TrainingDiverged()
     if config.fail == "bug":
         raise RuntimeError("boom")
-    return Result(metrics={"value": config.value, "pid": os.getpid()}, arrays={"x": np.zeros(2)})
+    return Result(metrics={"value": config.value, "pid": os.getpid(), "data_pid": getattr(data, "pid", None)},
+                  arrays={"x": np.zeros(2)})
 
 
 def load_data(config: Config, path=None):
-    return Data()
+    return Data(generated=config.generated)
 
 
 class Data:
-    fingerprint = "engine-test-data"
+    """``generated``: made from the config alone, so the engine lets the worker rebuild it; ``pid``
+    is the process that built it."""
+
+    def __init__(self, generated: bool = False, fingerprint: str = "engine-test-data"):
+        self.from_config, self.pid, self.fingerprint = generated, os.getpid(), fingerprint
 
 
 def predict(result: Result, inputs):

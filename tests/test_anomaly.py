@@ -68,6 +68,24 @@ def test_autoencoder_trains_on_normal_rows_beside_pca_and_isolation_forest():
     assert roc_auc_score(result.arrays["y_test"], result.arrays["iforest_test"]) == pytest.approx(m["iforest"]["roc_auc"])
 
 
+def test_the_headline_says_which_scorer_wins_only_beyond_sampling_error():
+    from core.charts import anomaly as charts
+
+    def comparison(d, low, high, verdict):
+        return {"ae_minus_pr_auc": {"difference": d, "low": low, "high": high, "verdict": verdict}}
+
+    kind, text = charts.verdict({"pca": comparison(-0.2, -0.3, -0.1, "worse"),
+                                 "iforest": comparison(-0.05, -0.08, -0.02, "worse")})
+    assert kind == "warning" and text.startswith("**PCA (linear) ranks")  # the larger loss is named
+    kind, text = charts.verdict({"pca": comparison(0.1, 0.05, 0.2, "better"),
+                                 "iforest": comparison(0.02, -0.01, 0.05, "tie")})
+    assert kind == "info" and "No clear winner" in text and "IsolationForest" in text and "PCA" not in text
+    kind, _ = charts.verdict({"pca": comparison(0.1, 0.05, 0.2, "better"),
+                              "iforest": comparison(0.1, 0.05, 0.2, "better")})
+    assert kind == "success"
+    assert charts.verdict({"roc_auc": 0.9}) is None
+
+
 def test_bad_settings_are_one_line_errors():
     config = an.Config(**TINY, bottleneck=40)
     with pytest.raises(ConfigError, match=r"bottleneck \(40\) must be smaller than the number of input features"):
@@ -87,6 +105,10 @@ def test_cli_json_has_the_issue_keys_and_bad_input_exits_2(tmp_path):
     metrics = json.loads(out.stdout)["metrics"]
     for scores in (metrics, metrics["iforest"], metrics["pca"]):
         assert {"roc_auc", "pr_auc", "precision_at_k"} <= set(scores)
+    for baseline in ("iforest", "pca"):  # the autoencoder minus the baseline, with its sampling error
+        c = metrics[baseline]["ae_minus_pr_auc"]
+        assert c["low"] <= c["difference"] <= c["high"] and c["verdict"] in ("better", "worse", "tie")
+        assert c["difference"] == pytest.approx(metrics["pr_auc"] - metrics[baseline]["pr_auc"])
     bad = subprocess.run([*cmd, "--set", "bottleneck=40"], capture_output=True, text=True, cwd=ROOT, timeout=300,
                          env=env)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

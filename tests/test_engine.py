@@ -271,6 +271,38 @@ def test_predict_scores_new_inputs_on_a_worker_with_the_run_kept_loaded(eng, tmp
         eng.predict(fake, "0" * 64, [1])
 
 
+def test_data_made_from_the_config_is_rebuilt_on_the_worker_not_shipped(eng, tmp_path, monkeypatch):
+    monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
+    generated = fake.load_data(fake.Config(value=4, generated=True))
+    assert engine.shipped(generated) is None and engine.shipped(DATA) is DATA
+    rebuilt = _done(eng, eng.submit(fake, fake.Config(value=4, generated=True), generated))
+    assert rebuilt.metrics["data_pid"] == rebuilt.metrics["pid"] != os.getpid()
+    sent = _done(eng, eng.submit(fake, fake.Config(value=5), DATA))
+    assert sent.metrics["data_pid"] == os.getpid()  # shipped: built here
+    # a worker that rebuilds other rows than the server's fails the job with one line, stores nothing
+    wrong = fake.Data(generated=True, fingerprint="another-version")
+    job = eng.submit(fake, fake.Config(value=6, generated=True), wrong)
+    eng.wait(job, 60)
+    assert job.state == engine.FAILED and "differs from the server's" in job.error
+
+
+def test_scoring_does_not_wait_for_trainings_on_busy_workers(eng, client, tmp_path, monkeypatch):
+    monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
+    done = eng.submit(fake, fake.Config(value=7), DATA)
+    _done(eng, done)
+    gate = _gate()
+    busy = [eng.submit(fake, fake.Config(value=8 + i, gate=gate), DATA) for i in range(2)]  # both workers
+    _until(lambda: all(eng.refresh(j) or j.state == engine.RUNNING for j in busy))
+    start = time.monotonic()
+    for _ in range(5):
+        assert eng.predict(fake, done.key, [2])["scores"] == [14]
+    assert time.monotonic() - start < 10  # a task would wait for the gate (60 s)
+    assert all(j.state == engine.RUNNING for j in busy)
+    _open(client, gate)
+    for job in busy:
+        _done(eng, job)
+
+
 def _worker_environment():
     import dask
 

@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.charts import confusion as confusion_chart
 from core.charts import style
 from core.result import Result
 
@@ -85,13 +86,8 @@ def curves(result: Result) -> go.Figure:
 
 
 def confusion(result: Result) -> go.Figure:
-    cm = np.asarray(result.metrics["confusion"])
-    names = result.info.get("class_names", ["class 0", "class 1"])
-    fig = go.Figure(go.Heatmap(z=cm, x=[f"predicted {n}" for n in names], y=[f"actual {n}" for n in names],
-                               colorscale="Blues", showscale=False, text=cm, texttemplate="%{text}"))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(**style.LAYOUT, height=300, title="Confusion matrix (test, threshold 0.5)")
-    return fig
+    return confusion_chart.matrix(result.metrics["confusion"], result.info.get("class_names", ["class 0", "class 1"]),
+                                  "Confusion matrix (test, threshold 0.5)")
 
 
 def neurons(result: Result) -> go.Figure | None:

@@ -2,7 +2,9 @@
 
 NAME, SCHEMA (int, bump when results change meaning), Config (a TaskConfig), PRESETS
 ({name: Preset}), load_data(config, path=None) -> object with a ``fingerprint`` str (raises
-DataError), and train(config, data, progress) -> Result. Task modules import TensorFlow only
+DataError), and train(config, data, progress) -> Result. Data that depends on the config alone
+(generated or bundled) may say so with ``from_config = True``: the engine then sends the worker
+the settings, not the rows, and the worker loads them itself (``core.engine.shipped``). Task modules import TensorFlow only
 inside the functions that train or predict.
 
 Which tasks exist: every live lesson of ``core.catalog`` (a page and its task), plus

@@ -27,7 +27,7 @@ class Config(TaskConfig):
     TASK = NAME
 
     seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights, the batch order and the IsolationForest.")
-    epochs: int = param(30, min=1, max=500, help="Most passes over the training rows (early stopping may end sooner).")
+    epochs: int = param(20, min=1, max=500, help="Most passes over the training rows (early stopping may end sooner).")
     learning_rate: float = param(0.01, min=1e-6, max=1.0, help="Adam step size (log scale).")
     batch_size: int = param(512, min=8, max=8192, help="Rows per gradient step.")
     source: str = param("transactions", choices=SOURCES,

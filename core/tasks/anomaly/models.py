@@ -86,7 +86,7 @@ class IForestScorer:
     def __init__(self, seed: int):
         from sklearn.ensemble import IsolationForest
 
-        self.forest = IsolationForest(n_estimators=200, random_state=seed, n_jobs=1)
+        self.forest = IsolationForest(n_estimators=100, random_state=seed, n_jobs=1)
 
     def fit(self, x: np.ndarray) -> IForestScorer:
         self.forest.fit(x)
