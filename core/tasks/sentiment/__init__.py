@@ -1,0 +1,1 @@
+"""The sentiment task (placeholder: the integrator replaces this file)."""
