@@ -1,0 +1,1 @@
+"""Sentiment task (placeholder: the integrator replaces this docstring)."""
