@@ -75,6 +75,23 @@ def test_padding_does_not_change_the_logits(arch):
                   - models.logits_without_mask(model, _pad(one, 40))).max() > 1e-3
 
 
+def test_transformer_block_uses_the_mask_it_is_given():
+    """Keras 3.15 would also mask the keys from a mask attached to the tensor (MHA's value_mask is
+    filled in by ``Layer.__call__``); other versions do not. Plain arrays carry no attached mask,
+    so only the block's own explicit attention mask keeps real tokens off the padding here."""
+    from core.tasks.sentiment.layers import TransformerBlock
+
+    block = TransformerBlock(8, 2, 16, 0.0)
+    real = np.random.default_rng(0).normal(size=(2, 5, 8)).astype(np.float32)
+    pad = np.random.default_rng(1).normal(size=(2, 30, 8)).astype(np.float32)  # junk vectors on the padding
+    mask = np.r_[np.ones(5, bool), np.zeros(30, bool)][None].repeat(2, 0)
+    short = np.asarray(block(np.concatenate([real, pad[:, :7]], 1), mask=mask[:, :12]))[:, :5]
+    long = np.asarray(block(np.concatenate([real, pad], 1), mask=mask))[:, :5]
+    np.testing.assert_allclose(short, long, atol=1e-5)
+    unmasked = np.asarray(block(np.concatenate([real, pad], 1)))[:, :5]
+    assert np.abs(unmasked - long).max() > 1e-3
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_each_arch_learns_a_separable_token_task_with_the_trainer(arch):
     x, y = _sentences(600, seed=2)
