@@ -22,8 +22,8 @@ from core.device import tensorflow
 
 tensorflow()  # configure TF (quiet logs, GPU memory growth) before Keras touches it
 
-import keras  # noqa: E402
-from keras import ops  # noqa: E402
+import keras
+from keras import ops
 
 PACKAGE = "findl"
 
