@@ -1,0 +1,216 @@
+"""The two sentiment classifiers (a bidirectional LSTM and a small Transformer encoder), the text
+vectorizer in front of them, the end-to-end model users download, and three ways to ask which
+words a prediction rests on.
+
+Classes: 0 negative, 1 neutral, 2 positive. The classifiers map int32 token ids ``(batch, seq)``
+(0 = padding, any ``seq``: only the real tokens count) to LOGITS (3), which is what
+``core.nn.keras_loop.Trainer(model, "sparse_categorical_crossentropy")`` expects; the end-to-end
+model adds the vectorizer in front and a softmax behind.
+
+Keras and TensorFlow are imported inside the functions (the app starts without them); the layer
+classes live in ``core.tasks.sentiment.layers``, imported here only when a model is built,
+loaded or explained.
+
+Explanations, cheapest first:
+
+- ``attention_maps`` / ``attention_importance`` (Transformer): what the model attended to. A
+  heatmap per head; the importance of a word is the attention it receives. Attention is where
+  information flows, not proof of what decided the class.
+- ``gradient_x_input`` (any arch): gradient of the class logit w.r.t. each token's embedding,
+  dotted with that embedding: a first-order estimate of what removing the token would change.
+- ``occlusion`` (any arch): actually remove each token and watch the class probability; slower
+  (one forward pass per token) but needs no calculus to explain in class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+CLASSES = ("negative", "neutral", "positive")
+N_CLASSES = len(CLASSES)
+ARCHS = ("bilstm", "transformer")
+
+
+def _tf():
+    from core.device import tensorflow
+
+    return tensorflow()
+
+
+def make_vectorizer(texts: Sequence[str], vocab_size: int, seq_len: int):
+    """A ``TextVectorization`` adapted on ``texts`` (the training texts only: the vocabulary must
+    not peek at validation or evaluation sentences). Lower-cases, strips punctuation, splits on
+    whitespace; id 0 is padding, 1 is out-of-vocabulary; output ``(batch, seq_len)`` int64, right
+    padded. Only built-in standardize/split, so a saved model needs no custom function to load."""
+    tf = _tf()
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=int(vocab_size), output_sequence_length=int(seq_len),
+                                                standardize="lower_and_strip_punctuation", split="whitespace",
+                                                name="vectorizer")
+    vectorizer.adapt(tf.constant(list(texts), dtype=tf.string), batch_size=1024)
+    return vectorizer
+
+
+def build_classifier(arch: str, *, vocab_size: int, seq_len: int, embed_dim: int = 32, units: int = 32,
+                     lstm_layers: int = 1, heads: int = 2, ff_dim: int = 64, blocks: int = 1,
+                     dropout: float = 0.2):
+    """int32 token ids ``(batch, None)`` -> 3 logits.
+
+    - ``"bilstm"``: ``Embedding(mask_zero=True)`` -> ``lstm_layers`` x ``Bidirectional(LSTM(units,
+      return_sequences=True))`` -> masked mean -> Dropout -> Dense(3). No position embedding: the
+      recurrence already reads the words in order. Default activations and right padding keep
+      the LSTM on the cuDNN kernel on a GPU.
+    - ``"transformer"``: ``TokenAndPositionEmbedding(maxlen=seq_len)`` -> ``blocks`` x
+      ``TransformerBlock(embed_dim, heads, ff_dim, dropout)`` -> masked mean -> Dropout -> Dense(3).
+      Inputs longer than ``seq_len`` have no position vector.
+
+    ``units``/``lstm_layers`` only matter for the BiLSTM, ``heads``/``ff_dim``/``blocks`` only for
+    the Transformer. The logits layer is float32 so mixed precision leaves the loss in float32.
+    Layer names (``embedding``, ``bilstm_i`` / ``block_i``, ``pool``, ``dropout``, ``logits``) are
+    what the explanation functions walk.
+    """
+    _tf()
+    import keras
+
+    from core.tasks.sentiment import layers
+
+    if arch not in ARCHS:
+        raise ValueError(f"arch must be one of {ARCHS}, not {arch!r}")
+    ids = keras.Input((None,), dtype="int32", name="token_ids")
+    if arch == "bilstm":
+        x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")(ids)
+        for i in range(1, lstm_layers + 1):
+            x = keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True), name=f"bilstm_{i}")(x)
+    else:
+        x = layers.TokenAndPositionEmbedding(seq_len, vocab_size, embed_dim, name="embedding")(ids)
+        for i in range(1, blocks + 1):
+            x = layers.TransformerBlock(embed_dim, heads, ff_dim, dropout, name=f"block_{i}")(x)
+    x = layers.MaskedMeanPooling(name="pool")(x)
+    x = keras.layers.Dropout(dropout, name="dropout")(x)
+    logits = keras.layers.Dense(N_CLASSES, dtype="float32", name="logits")(x)
+    return keras.Model(ids, logits, name=f"sentiment_{arch}")
+
+
+def end_to_end(vectorizer, classifier):
+    """One string per row -> probabilities of (negative, neutral, positive): the file users
+    download. Input shape ``()`` of dtype string: ``model(tf.constant(["Profit rose."]))`` or
+    ``model.predict(np.array(texts, dtype=object))`` (a NumPy ``<U`` array is refused by Keras:
+    "Invalid dtype: str..."). The vectorizer's int64 ids are cast to int32 by the classifier's
+    Input. The vocabulary travels in the ``.keras`` file; load with ``keras.saving.load_model(path)``
+    after importing ``core.tasks.sentiment.layers`` (it registers the custom layers)."""
+    _tf()
+    import keras
+
+    from core.tasks.sentiment import layers  # noqa: F401  (registers the custom layers)
+
+    text = keras.Input((), dtype="string", name="text")
+    probs = keras.layers.Softmax(dtype="float32", name="probabilities")(classifier(vectorizer(text)))
+    return keras.Model(text, probs, name=f"{classifier.name}_end_to_end")
+
+
+# -- explanations -------------------------------------------------------------------------------
+
+def _ids_batch(ids) -> np.ndarray:
+    """One sentence's ids as a (1, seq) int32 array."""
+    ids = np.asarray(ids, dtype=np.int32)
+    return ids[None, :] if ids.ndim == 1 else ids
+
+
+def _forward(classifier, x, mask, *, attention: list | None = None):
+    """Run the classifier's layers after the embedding on ``x`` (embedding outputs) with the
+    padding ``mask`` passed explicitly (inference mode). ``attention`` collects each block's
+    weights. ``mask=None`` runs it maskless (the padding counts as words): the test uses this to
+    show the mask matters."""
+    import keras
+
+    from core.tasks.sentiment import layers
+
+    if mask is None:
+        x = _tf().identity(x)  # a new tensor: no Keras mask attached for the next layers to pick up
+    for layer in classifier.layers[2:]:  # [0] Input, [1] embedding
+        if isinstance(layer, layers.TransformerBlock):
+            x, scores = layer(x, mask=mask, training=False, return_attention=True)
+            if attention is not None:
+                attention.append(scores)
+        elif isinstance(layer, (keras.layers.Bidirectional, layers.MaskedMeanPooling)):
+            x = layer(x, mask=mask)
+        elif isinstance(layer, keras.layers.Dropout):
+            x = layer(x, training=False)
+        else:
+            x = layer(x)
+    return x
+
+
+def _embed(classifier, ids):
+    tf = _tf()
+    ids = tf.constant(_ids_batch(ids))
+    embedding = classifier.get_layer("embedding")
+    return embedding(ids), tf.not_equal(ids, 0)
+
+
+def logits_without_mask(classifier, ids) -> np.ndarray:
+    """Logits with the padding mask left out (the padding is read as words): for the test and
+    the lesson's "why masks" demo only."""
+    x, _ = _embed(classifier, ids)
+    return _forward(classifier, x, None).numpy()
+
+
+def attention_maps(classifier, ids) -> np.ndarray:
+    """Attention weights ``(blocks, heads, seq, seq)`` (query rows, key columns) of one sentence
+    ``ids`` (seq,) through a Transformer classifier. Rows of real tokens sum to 1 over the real
+    tokens; padded rows and columns are 0."""
+    if not any(layer.name.startswith("block_") for layer in classifier.layers):
+        raise ValueError("attention maps need the Transformer classifier")
+    x, mask = _embed(classifier, ids)
+    scores: list = []
+    _forward(classifier, x, mask, attention=scores)
+    real = mask.numpy()[0].astype(np.float32)
+    maps = np.stack([s.numpy()[0] for s in scores])  # (blocks, heads, seq, seq)
+    return maps * real[None, None, :, None] * real[None, None, None, :]
+
+
+def attention_importance(classifier, ids) -> np.ndarray:
+    """Per-token importance ``(seq,)`` from attention: the attention each token receives in the
+    LAST block, averaged over heads and over the real (non-padded) query tokens. Sums to 1 over
+    the real tokens; padded positions 0."""
+    last = attention_maps(classifier, ids)[-1]  # (heads, seq, seq)
+    real = _ids_batch(ids)[0] != 0
+    if not real.any():
+        return np.zeros(real.shape, np.float32)
+    return last[:, real, :].mean(axis=(0, 1)).astype(np.float32)
+
+
+def gradient_x_input(classifier, ids, class_index: int) -> np.ndarray:
+    """Per-token importance ``(seq,)``: gradient of the ``class_index`` logit w.r.t. each
+    token's embedding vector (position included for the Transformer), dotted with that vector
+    (summed over the embedding dimension). Positive = pushes towards the class. Padded
+    positions 0."""
+    tf = _tf()
+    x, mask = _embed(classifier, ids)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logit = _forward(classifier, x, mask)[0, int(class_index)]
+    grad = tape.gradient(logit, x)
+    scores = tf.reduce_sum(grad * x, axis=-1)[0] * tf.cast(mask[0], x.dtype)
+    return scores.numpy().astype(np.float32)
+
+
+def occlusion(classifier, ids, class_index: int) -> np.ndarray:
+    """Per-token importance ``(seq,)``: the ``class_index`` probability of the sentence minus
+    that of the sentence with the token removed (the rest shift left, padding stays right), so
+    positive = the token supports the class. One batch of ``n_tokens + 1`` forward passes.
+    Padded positions 0."""
+    tf = _tf()
+    row = _ids_batch(ids)[0]
+    real = np.flatnonzero(row)
+    variants = [row]
+    for i in real:
+        variants.append(np.r_[np.delete(row, i), 0].astype(np.int32))
+    logits = classifier(tf.constant(np.stack(variants)), training=False)
+    probs = tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()[:, int(class_index)]
+    scores = np.zeros(row.shape, np.float32)
+    scores[real] = probs[0] - probs[1:]
+    return scores
