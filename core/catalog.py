@@ -58,9 +58,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         task="sentiment", module="core.tasks.sentiment", page="app_pages/sentiment.py",
         url_path="sentiment", title="News sentiment", icon=":material/newspaper:", group="Lessons",
-        teaches="A text model reads financial headlines and says positive, negative or neutral, next to a "
-                "bag-of-words baseline, and shows which words drove each call.",
-        live=False),
+        teaches="A BiLSTM or a small Transformer reads financial headlines and says positive, negative or neutral, "
+                "next to a TF-IDF baseline and a finance lexicon, and shows which words drove each call."),
 )
 
 

@@ -36,6 +36,7 @@ class Result:
     files: dict[str, str] = field(default_factory=dict)
     # not stored: what a task's predict() keeps between calls on a worker (a loaded Keras model)
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    key: str | None = field(default=None, compare=False)  # the store key it was read under (Engine.predict)
 
     def __post_init__(self, model_path: str | None) -> None:
         if model_path:

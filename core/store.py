@@ -132,7 +132,7 @@ class Store:
             named = {name: data for name, data in files.items() if name != ARRAYS}
             return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}),
                           files=self._local_files(key, named), seconds=meta.get("seconds", 0.0), cached=True,
-                          config=meta.get("config"))
+                          config=meta.get("config"), key=key)
         except Exception:  # corrupt or half-written: discard, the caller trains again
             self._remove_tree(folder)
             return None

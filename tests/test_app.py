@@ -58,7 +58,8 @@ def _charts(at: AppTest) -> int:
 def _shown(at: AppTest) -> bool:
     """A result is on the page: its headline metrics and the open tab's first chart (only the open
     tab is drawn)."""
-    return _charts(at) >= 1 and any(m.label in ("Training time", "Model RMSE", "Flagged test rows") for m in at.metric)
+    return _charts(at) >= 1 and any(m.label in ("Training time", "Model RMSE", "Flagged test rows", "Network accuracy")
+                                     for m in at.metric)
 
 
 def test_home_renders_without_tensorflow():
@@ -296,7 +297,7 @@ def test_forecasting_garbage_in_text_boxes_is_a_message():
     assert not at.exception
 
 
-QUICK_EPOCHS = {"playground": 20, "forecast": 2, "anomaly": 3}
+QUICK_EPOCHS = {"playground": 20, "forecast": 2, "anomaly": 3, "sentiment": 2}
 
 
 @pytest.mark.parametrize("task_name,preset", [(lesson.task, p) for lesson in catalog.live()
@@ -315,7 +316,8 @@ def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset):
         at.run()
     at = _until(at, lambda a: _shown(a) or bool(a.error), timeout=240)
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any(m.label.startswith("Test accuracy") or m.label in ("Model RMSE", "Flagged test rows") for m in at.metric)
+    assert any(m.label.startswith("Test accuracy") or m.label in ("Model RMSE", "Flagged test rows", "Network accuracy")
+               for m in at.metric)
 
 
 def test_share_link_uses_the_host_the_browser_asked_for_or_the_public_url():
@@ -348,6 +350,7 @@ def test_forecasting_link_values_within_the_config_limits_are_kept():
     ("app_pages/playground.py", {"epochs": "20", "seeds": "2"}, "pg:tab"),
     ("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"}, "fc:tab"),
     ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60"}, "an:tab"),
+    ("app_pages/sentiment.py", {"epochs": "2"}, "se:tab"),
 ])
 def test_every_tab_draws_when_opened(page, query, tab_key):
     """Only the open tab is drawn (a new session renders one tab, not ten): so open each one."""
@@ -358,7 +361,7 @@ def test_every_tab_draws_when_opened(page, query, tab_key):
         at.run()
     at = _until(at, lambda a: _shown(a) or bool(a.error), timeout=240)
     labels = [t.label for t in at.tabs]
-    assert len(labels) >= 8
+    assert len(labels) >= 7
     for label in labels:
         at.session_state[tab_key] = label
         at.run()

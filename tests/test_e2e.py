@@ -144,3 +144,24 @@ def test_anomaly_page_trains_and_shows_the_baselines(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "anomaly.png"), full_page=True)
     page.close()
+
+
+def test_sentiment_page_trains_and_explains_a_typed_sentence(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/sentiment?epochs=2")
+    br.wait_for_text(page, r"Network accuracy[\s\S]*Try a sentence", timeout_s=240)
+    br.wait_for_text(page, r"gradient x input", timeout_s=120)  # the default sentence, explained
+    box = page.get_by_label("A headline or a sentence from a filing")
+    box.fill("Kestrel Mining did not cut its dividend.")
+    box.press("Enter")
+    br.wait_for_text(page, r"lexicon \(rule\): positive", timeout_s=60)  # "not cut" flips a negative term
+    _settle(page)
+    highlighted = page.locator("span[title]")
+    assert highlighted.count() >= 3 * 6  # each scorer highlights every word it read
+    box.fill("!!!")
+    box.press("Enter")
+    br.wait_for_text(page, r"only punctuation", timeout_s=60)
+    assert page.locator("[data-testid='stException']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sentiment.png"), full_page=True)
+    page.close()

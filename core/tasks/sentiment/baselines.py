@@ -173,6 +173,12 @@ class Lexicon:
                 scores[j] = (-polarity if negated else polarity) / (end - start)
         return scores
 
+    def has_negation(self, text: str) -> bool:
+        """Whether a negation cue occurs in the sentence (the page's "negation" slice)."""
+        words = tokens(text)
+        return any(tuple(words[i:i + size]) in self.negations
+                   for i in range(len(words)) for size in range(1, self._longest + 1))
+
     def _sum(self, text: str) -> int:
         return sum(-p if negated else p for _, _, p, negated in self._scan(tokens(text)))
 

@@ -1,0 +1,239 @@
+import io
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import classification
+from core import engine as training_engine
+from core.charts import sentiment as charts
+from core.charts import style
+from core.data import sentences
+from core.data.sentences import LABELS
+from core.errors import UserError
+from core.tasks import sentiment as se
+from core.ui import data as page_data
+from core.ui import frame, job_panel
+from core.ui.controls import Controls
+
+frame.header("News sentiment",
+             "A small network reads financial sentences and says negative, neutral or positive. Beside it, always: "
+             "TF-IDF + logistic regression and a finance lexicon with negation, on the same test sentences. Type a "
+             "headline to see which words drove each answer.")
+
+controls = Controls(se.Config, "se")
+sb = st.sidebar
+controls.preset_picker(se.PRESETS, where=sb)
+
+# ---- data -----------------------------------------------------------------------------------
+sb.header("Data")
+source = controls.select("source", "Sentences", where=sb,
+                         format_func=lambda s: {"bundled": "bundled corpus (train 2,366 / test 604)",
+                                                "csv": "your labelled file"}[s])
+upload = None
+if source == "csv":
+    upload = controls.upload("CSV text,label (any order) or PhraseBank sentence@label", ["csv", "txt"], where=sb)
+    controls.slider("test_fraction", "Test share (stratified)", step=0.05, where=sb)
+controls.number("train_rows", "Training sentences used (0 = all)", step=100, where=sb)
+
+sb.header("Network")
+arch = controls.select("arch", "Architecture", where=sb, horizontal=True,
+                       format_func=lambda a: {"bilstm": "BiLSTM", "transformer": "Transformer"}[a])
+controls.slider("embed_dim", "Embedding size", step=8, where=sb)
+if arch == "bilstm":
+    controls.slider("units", "LSTM units per direction", step=4, where=sb)
+    controls.slider("lstm_layers", "LSTM layers", where=sb)
+else:
+    controls.slider("heads", "Attention heads", where=sb)
+    controls.slider("ff_dim", "Feed-forward width", step=8, where=sb)
+    controls.slider("blocks", "Transformer blocks", where=sb)
+controls.number("vocab_size", "Vocabulary size", step=500, where=sb)
+controls.slider("seq_len", "Tokens per sentence", step=4, where=sb)
+controls.slider("dropout", "Dropout", step=0.05, where=sb)
+
+sb.header("Training")
+controls.number("epochs", "Max epochs (early stopping on validation accuracy)", where=sb)
+controls.number("batch_size", "Batch size", step=8, where=sb)
+controls.log_slider("learning_rate", "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2, 3e-2], where=sb)
+controls.select("class_weights", "Class weights", where=sb, horizontal=True)
+controls.slider("patience", "Early-stopping patience", where=sb)
+controls.slider("val_fraction", "Validation share of training", step=0.05, where=sb)
+controls.number("seed", "Seed", where=sb)
+
+config, data, _ = page_data.settings_and_data(
+    se, controls, upload, "Upload a labelled file in the sidebar: CSV with a text column and a label column "
+    "(negative/neutral/positive), or Financial PhraseBank lines 'sentence@label'." if source == "csv" else None)
+
+
+def _live(event: dict, history: list) -> None:
+    rows = [h for h in history if "loss" in h]
+    if rows:
+        fig = go.Figure([go.Scatter(y=[r["loss"] for r in rows], name="training loss"),
+                         go.Scatter(y=[r.get("val_loss") for r in rows], name="validation loss"),
+                         go.Scatter(y=[r.get("val_accuracy") for r in rows], name="validation accuracy",
+                                    yaxis="y2")])
+        fig.update_layout(**style.LAYOUT, height=260, title="Live training", xaxis_title="epoch",
+                          yaxis2=dict(overlaying="y", side="right", range=[0, 1], showgrid=False))
+        st.plotly_chart(fig, key="se:live")
+
+
+result = job_panel.result_or_last(se, config, data, live_view=_live)
+controls.lesson(result)
+m, a = result.metrics, result.arrays
+
+# ---- the network next to its baselines --------------------------------------------------------
+tfidf, lexicon = m["baselines"]["tfidf_logreg"], m["baselines"]["lexicon"]
+cols = st.columns(4)
+cols[0].metric("Network accuracy", f"{m['accuracy']:.1%}")
+cols[1].metric("TF-IDF accuracy", f"{tfidf['accuracy']:.1%}", f"{(m['accuracy'] - tfidf['accuracy']) * 100:+.1f} pts "
+               "network vs this", delta_color="off")
+cols[2].metric("Lexicon accuracy", f"{lexicon['accuracy']:.1%}")
+cols[3].metric("Largest class share", f"{m['majority_share']:.1%}")
+st.table(charts.table(m).map(lambda v: f"{v:.3f}"))
+sentence = (f"On {m['n_test']} test sentences the network is "
+            f"{classification.comparison_sentence(charts.SCORERS['tfidf_logreg'], tfidf['versus_model'])} and "
+            f"{classification.comparison_sentence(charts.SCORERS['lexicon'], lexicon['versus_model'])}.")
+verdict = tfidf["versus_model"]["verdict"]
+{"better": st.success, "worse": st.warning}.get(verdict, st.info)(
+    sentence if verdict != "worse" else f"**The bag-of-words baseline wins here.** {sentence}")
+st.caption("Always answering the largest class would be right as often as its share. Accuracy differences are "
+           "tested with an exact McNemar test on the sentences where the two disagree.")
+
+# ---- try a sentence (an input to the trained run: never retrains) ------------------------------
+st.subheader("Try a sentence")
+typed = st.text_input("A headline or a sentence from a filing", key="se:typed",
+                      value="Brightwater Bank narrowed its quarterly loss but cut its full-year guidance.",
+                      max_chars=sentences.MAX_CHARS * 2)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _explain(key: str, text: str) -> dict:
+    return training_engine.engine().predict(se, key, {"text": text, "explain": True})
+
+
+if result.key is None:
+    st.info("Scoring typed sentences needs a stored run.")
+else:
+    try:
+        out = _explain(result.key, typed)
+    except UserError as exc:
+        st.error(str(exc))
+        out = None
+    if out is not None:
+        for note in out["notes"]:
+            st.caption(note)
+        st.plotly_chart(charts.probabilities({k: out["probs"][k] for k in charts.SCORERS}), key="se:probs")
+        st.caption("Green: the word pushes towards positive; red: towards negative" +
+                   ("; blue (the Transformer): attention above an even share, which has no direction." if
+                    out["transformer"] else "."))
+        for key, name in charts.SCORERS.items():
+            how = {"model": out["model_method"], "tfidf_logreg": "word and word-pair contributions, positive minus "
+                   "negative", "lexicon": "matched terms, flipped after a negation"}[key]
+            label = LABELS[int(np.argmax(out["probs"][key]))]
+            st.markdown(f"**{name}: {label}** · <small>{how}</small>", unsafe_allow_html=True)
+            attention = key == "model" and out["transformer"]
+            st.markdown(charts.highlight(out["text"], out["spans"], out["weights"][key], signed=not attention,
+                                         scale=1.0 if attention else None), unsafe_allow_html=True)
+        if out["transformer"] and len(out["words"]):
+            maps = np.asarray(out["attention"])
+            block = st.selectbox("Block", range(maps.shape[0]), format_func=lambda b: f"block {b + 1}",
+                                 key="se:block") if maps.shape[0] > 1 else 0
+            st.plotly_chart(charts.attention(maps, out["words"], block), key="se:attention")
+            st.caption("Attention shows where information flows between words, not proof of what decided the "
+                       "class: compare it with the gradient view of a BiLSTM run.")
+
+# ---- views --------------------------------------------------------------------------------------
+names = ["Per class", "Confusion", "Misclassified", "Negation", "Training", "Score a file", "Downloads"]
+tabs = dict(zip(names, st.tabs(names, key="se:tab", on_change="rerun"), strict=True))
+with tabs["Per class"]:
+    if tabs["Per class"].open:  # only the open tab is drawn
+        st.dataframe(charts.per_class(m).style.format({"precision": "{:.3f}", "recall": "{:.3f}", "F1": "{:.3f}"}),
+                     hide_index=True)
+with tabs["Confusion"]:
+    if tabs["Confusion"].open:
+        cols = st.columns(3)
+        for col, key in zip(cols, charts.SCORERS):
+            col.plotly_chart(charts.confusion(m, key), key=f"se:cm:{key}")
+with tabs["Misclassified"]:
+    if tabs["Misclassified"].open:
+        predicted = a["probs_model"].argmax(1)
+        wrong = np.flatnonzero(predicted != a["y_test"])
+        frame_ = pd.DataFrame({"sentence": a["test_texts"][wrong], "label": [LABELS[i] for i in a["y_test"][wrong]],
+                               "network": [LABELS[i] for i in predicted[wrong]],
+                               "confidence": a["probs_model"][wrong].max(1),
+                               "TF-IDF": [LABELS[i] for i in a["probs_tfidf_logreg"][wrong].argmax(1)],
+                               "lexicon": [LABELS[i] for i in a["pred_lexicon"][wrong]]})
+        st.caption(f"{len(wrong)} of {len(predicted)} test sentences; most confident mistakes first. Paste one into "
+                   "'Try a sentence' to see why.")
+        st.dataframe(frame_.sort_values("confidence", ascending=False), hide_index=True,
+                     column_config={"confidence": st.column_config.ProgressColumn(min_value=0, max_value=1,
+                                                                                  format="%.2f")})
+with tabs["Negation"]:
+    if tabs["Negation"].open:
+        neg = m["negation"]
+        if neg["n"]:
+            st.table(pd.DataFrame({"accuracy": {charts.SCORERS[k]: f"{neg[k]:.3f}" for k in charts.SCORERS}}))
+            st.caption(f"The {neg['n']} test sentences with a negation cue ('not', 'no longer', 'failed to'...): "
+                       "word counts cannot see what a 'not' applies to; a sequence model can learn it, given "
+                       "enough examples.")
+        else:
+            st.info("No test sentence contains a negation cue.")
+with tabs["Training"]:
+    if tabs["Training"].open:
+        st.plotly_chart(charts.training(result), key="se:loss")
+        st.caption(f"{m['epochs_run']} epochs; best validation accuracy {m['val_accuracy']:.3f} at epoch "
+                   f"{m['best_epoch']} (its weights are kept); {m['n_train']} training and {m['n_val']} validation "
+                   f"sentences, vocabulary {m['vocabulary']} words. Training: "
+                   + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+with tabs["Score a file"]:
+    if tabs["Score a file"].open:
+        file = st.file_uploader("Sentences to score: CSV with a text column (optional date column)", ["csv", "txt"],
+                                key="se:score-file")
+        if file is not None and result.key is not None:
+            scored_key = f"se:scored:{result.key}:{file.file_id}"
+            if scored_key not in st.session_state:
+                try:
+                    table = sentences.from_file(file.getvalue(), labelled=False)
+                    bar = st.progress(0.0, text="Scoring…")
+                    parts = []
+                    for start in range(0, len(table.texts), 500):
+                        parts.append(training_engine.engine().predict(se, result.key,
+                                                                     {"texts": table.texts[start:start + 500]}))
+                        bar.progress(min(1.0, (start + 500) / len(table.texts)),
+                                     text=f"Scored {min(start + 500, len(table.texts))} of {len(table.texts)}")
+                    bar.empty()
+                    st.session_state[scored_key] = (table, {k: np.concatenate([p[k] for p in parts])
+                                                            for k in parts[0]})
+                except UserError as exc:
+                    st.error(str(exc))
+            if scored_key in st.session_state:
+                table, scores = st.session_state[scored_key]
+                for note in table.notes:
+                    st.caption(note)
+                out = pd.DataFrame({"text": table.texts})
+                if table.dates is not None:
+                    out.insert(0, "date", table.dates)
+                probs = scores["probs_model"]
+                out["network"] = [LABELS[i] for i in probs.argmax(1)]
+                for i, label in enumerate(LABELS):
+                    out[f"p_{label}"] = probs[:, i].round(4)
+                out["tfidf_logreg"] = [LABELS[i] for i in scores["probs_tfidf_logreg"].argmax(1)]
+                out["lexicon"] = [LABELS[i] for i in scores["pred_lexicon"]]
+                st.dataframe(out.head(1000), hide_index=True)
+                st.download_button("Scored sentences (CSV)", out.to_csv(index=False), "sentiment_scores.csv",
+                                   "text/csv")
+                if table.dates is not None:
+                    st.plotly_chart(charts.daily(table.dates, probs), key="se:daily")
+with tabs["Downloads"]:
+    if tabs["Downloads"].open:
+        test = pd.DataFrame({"text": a["test_texts"], "label": [LABELS[i] for i in a["y_test"]],
+                             "network": [LABELS[i] for i in a["probs_model"].argmax(1)]})
+        st.download_button("Test sentences with predictions (CSV)", test.to_csv(index=False), "sentiment_test.csv",
+                           "text/csv")
+        if "model.keras" in result.files:
+            with open(result.files["model.keras"], "rb") as fh:
+                st.download_button("Network with its vectorizer (.keras, string input)", io.BytesIO(fh.read()),
+                                   "sentiment.keras")
+            st.caption("Load with keras.saving.load_model after `import core.tasks.sentiment.layers` (it registers "
+                       "the Transformer layers); the input is a batch of strings.")

@@ -1,0 +1,124 @@
+"""Figures and tables of the sentiment page (no Streamlit): the model beside its two baselines,
+per-class scores, training curves, highlighted words, attention per head, daily sentiment."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.charts import confusion as confusion_chart
+from core.charts import style
+from core.data.sentences import LABELS
+from core.result import Result
+
+SCORERS = {"model": "network", "tfidf_logreg": "TF-IDF + logistic regression", "lexicon": "lexicon (rule)"}
+LABEL_COLOURS = {"negative": "#d62728", "neutral": "#7f7f7f", "positive": "#2ca02c"}
+
+
+def scores_of(metrics: dict, key: str) -> dict:
+    """The metrics block of one scorer: the network's are at the top level, a baseline's under
+    ``baselines``."""
+    return metrics if key == "model" else metrics["baselines"][key]
+
+
+def table(metrics: dict) -> pd.DataFrame:
+    """One row per scorer: accuracy, macro-F1 and each class's F1 (test sentences)."""
+    rows = {}
+    for key, name in SCORERS.items():
+        m = scores_of(metrics, key)
+        rows[name] = {"accuracy": m["accuracy"], "macro-F1": m["macro_f1"],
+                      **{f"F1 {label}": m["per_class"][label]["f1"] for label in LABELS}}
+    return pd.DataFrame(rows).T
+
+
+def per_class(metrics: dict) -> pd.DataFrame:
+    """Precision, recall and F1 of every class for every scorer (long table)."""
+    rows = []
+    for key, name in SCORERS.items():
+        for label in LABELS:
+            c = scores_of(metrics, key)["per_class"][label]
+            rows.append({"scorer": name, "class": label, "precision": c["precision"], "recall": c["recall"],
+                         "F1": c["f1"], "sentences": c["support"]})
+    return pd.DataFrame(rows)
+
+
+def confusion(metrics: dict, key: str) -> go.Figure:
+    return confusion_chart.matrix(scores_of(metrics, key)["confusion"], LABELS, f"{SCORERS[key]} (test sentences)",
+                                  height=320)
+
+
+def training(result: Result) -> go.Figure:
+    a = result.arrays
+    fig = go.Figure([go.Scatter(y=a["loss"], name="training (weighted)"),
+                     go.Scatter(y=a["val_loss"], name="validation")])
+    fig.update_layout(**style.LAYOUT, height=320, title="Cross-entropy per epoch", xaxis_title="epoch")
+    return fig
+
+
+def probabilities(probs: dict[str, Sequence[float]]) -> go.Figure:
+    """Class probabilities of each scorer for one sentence (the lexicon's is its rule's one-hot)."""
+    fig = go.Figure()
+    for label_index, label in enumerate(LABELS):
+        fig.add_trace(go.Bar(y=[SCORERS[k] for k in probs], x=[p[label_index] for p in probs.values()],
+                             name=label, orientation="h", marker_color=LABEL_COLOURS[label],
+                             text=[f"{p[label_index]:.0%}" for p in probs.values()], textposition="inside"))
+    fig.update_layout(**style.LAYOUT, barmode="stack", height=200, xaxis=dict(range=[0, 1], tickformat=".0%"),
+                      legend=dict(orientation="h", y=-0.3), yaxis=dict(autorange="reversed"))
+    return fig
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]], weights: Sequence[float], signed: bool = True,
+              scale: float | None = None) -> str:
+    """The sentence as HTML. ``signed``: each word's background green (pushes towards positive)
+    or red (towards negative); else blue (attention above an even share) and nothing below it.
+    Strength: the weight over ``scale`` (default: the largest weight)."""
+    scale = scale or max((abs(w) for w in weights), default=0.0) or 1.0
+    out, last = [], 0
+    for (start, end), weight in zip(spans, weights):
+        out.append(html.escape(text[last:start]))
+        strength = abs(weight) if signed else max(weight, 0.0)
+        alpha = min(1.0, strength / scale) * 0.75
+        rgb = ("44,160,44" if weight >= 0 else "214,39,40") if signed else "31,119,180"
+        out.append(f'<span style="background: rgba({rgb},{alpha:.2f}); border-radius: 3px; padding: 0 2px" '
+                   f'title="{weight:+.3f}">{html.escape(text[start:end])}</span>')
+        last = end
+    out.append(html.escape(text[last:]))
+    return f'<div style="font-size: 1.15rem; line-height: 2">{"".join(out)}</div>'
+
+
+def attention(maps: np.ndarray, words: Sequence[str], block: int) -> go.Figure:
+    """One heatmap per head of ``block``: row = a word attending, column = the word it reads. The
+    colour scale is absolute (0 to 1): an even spread (1/n per word) stays pale, as it should."""
+    heads = maps.shape[1]
+    fig = make_subplots(rows=1, cols=heads, subplot_titles=[f"head {h + 1}" for h in range(heads)],
+                        horizontal_spacing=0.06)
+    labels = [f"{i + 1}:{w}" for i, w in enumerate(words)]
+    n = len(words)
+    for h in range(heads):
+        fig.add_trace(go.Heatmap(z=maps[block, h, :n, :n], x=labels, y=labels, colorscale="Blues", zmin=0, zmax=1,
+                                 showscale=h == heads - 1,
+                                 hovertemplate="%{y} reads %{x}: %{z:.2f}<extra></extra>"), 1, h + 1)
+        fig.update_yaxes(autorange="reversed", row=1, col=h + 1, showticklabels=h == 0)
+    fig.update_layout(**style.LAYOUT, height=260 + 14 * n, title=f"Attention weights, block {block + 1}")
+    return fig
+
+
+def daily(dates: np.ndarray, probs: np.ndarray) -> go.Figure:
+    """Average net sentiment (P(positive) - P(negative)) per day, with the number of sentences."""
+    frame = pd.DataFrame({"date": pd.to_datetime(dates), "net": probs[:, 2] - probs[:, 0]})
+    by_day = frame.groupby(frame["date"].dt.normalize())["net"].agg(["mean", "count"])
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=by_day.index, y=by_day["count"], name="sentences", marker_color="#dddddd"),
+                  secondary_y=True)
+    fig.add_trace(go.Scatter(x=by_day.index, y=by_day["mean"], name="mean P(positive) - P(negative)",
+                             mode="lines+markers", line=dict(color=style.MODEL)))
+    fig.update_yaxes(title_text="net sentiment", range=[-1, 1], secondary_y=False)
+    fig.update_yaxes(title_text="sentences", secondary_y=True, showgrid=False)
+    fig.update_layout(**style.LAYOUT, height=360, title="Daily sentiment of the scored file",
+                      legend=dict(orientation="h", y=-0.2))
+    return fig

@@ -1,0 +1,174 @@
+"""The sentiment task: data and splits, the network beside both baselines on the same test
+sentences, scoring and explaining typed sentences with the stored run, the CLI (--data, --eval,
+bad input -> exit 2), and each preset's sentence over seeds 0-2."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.data import sentences
+from core.errors import ConfigError, DataError
+from core.result import Progress
+from core.tasks import sentiment as se
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"epochs": 2, "embed_dim": 16, "units": 8, "vocab_size": 2000, "ff_dim": 16}
+
+
+def _labelled_csv(path: Path, rows: int = 90, classes=("negative", "neutral", "positive")) -> Path:
+    train = sentences.bundled("train")
+    picked = [i for label in classes for i in np.flatnonzero(train.labels == sentences.LABELS.index(label))[:rows // len(classes)]]
+    with open(path, "w", newline="", encoding="utf-8") as fh:  # label first, upper case: both allowed
+        writer = csv.writer(fh)
+        writer.writerow(["Label", "Text"])
+        writer.writerows([sentences.LABELS[train.labels[i]].upper(), train.texts[i]] for i in picked)
+    return path
+
+
+def test_bundled_data_is_rebuilt_on_workers_and_a_file_gets_one_fixed_stratified_split(tmp_path):
+    data = se.load_data(se.Config())
+    assert data.from_config and len(data.train.texts) == 2366 and len(data.test.texts) == 604
+    path = _labelled_csv(tmp_path / "mine.csv", 150)
+    a, b = se.load_data(se.Config(source="csv", seed=1), path), se.load_data(se.Config(source="csv", seed=7), path)
+    assert not a.from_config and a.test.texts == b.test.texts  # the seed never moves the test sentences
+    assert len(a.test.texts) == 30 and sorted(np.bincount(a.test.labels)) == [10, 10, 10]
+    assert set(a.train.texts).isdisjoint(a.test.texts)
+    with pytest.raises(DataError, match="needs a file"):
+        se.load_data(se.Config(source="csv"))
+    with pytest.raises(ConfigError, match="multiple of heads"):
+        se.Config(arch="transformer", embed_dim=30, heads=4)
+
+
+@pytest.fixture(scope="module")
+def tiny_runs():
+    data = se.load_data(se.Config())
+    return {arch: se.train(se.Config(arch=arch, **TINY), data, Progress()) for arch in ("bilstm", "transformer")}
+
+
+def test_the_network_and_both_baselines_are_scored_on_the_same_test_sentences(tiny_runs):
+    for result in tiny_runs.values():
+        m = result.metrics
+        assert m["n_test"] == 604 and m["n_train"] + m["n_val"] == 2366
+        for scores in (m, m["baselines"]["tfidf_logreg"], m["baselines"]["lexicon"]):
+            assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["macro_f1"] <= 1
+            assert np.sum(scores["confusion"]) == 604 and set(scores["per_class"]) == set(se.LABELS)
+        assert m["baselines"]["tfidf_logreg"]["accuracy"] > m["majority_share"] + 0.1
+        assert m["baselines"]["lexicon"]["versus_model"]["verdict"] in ("better", "worse", "tie")
+        a = result.arrays
+        assert np.mean(a["probs_model"].argmax(1) == a["y_test"]) == pytest.approx(m["accuracy"])
+        assert {"model.keras", "tfidf.joblib"} <= set(result.files)
+
+
+def test_stored_run_scores_and_explains_sentences_like_training_did(tiny_runs, tmp_path):
+    from core.store import Store
+
+    store = Store(str(tmp_path / "store"))
+    for arch, result in tiny_runs.items():
+        stored = store.put(f"sentiment-{arch}", result)
+        texts = list(stored.arrays["test_texts"][:20])
+        out = se.predict(stored, {"texts": texts})
+        np.testing.assert_allclose(out["probs_model"], stored.arrays["probs_model"][:20], atol=1e-5)
+        np.testing.assert_allclose(out["probs_tfidf_logreg"], stored.arrays["probs_tfidf_logreg"][:20], atol=1e-6)
+        one = se.predict(stored, {"text": "  The  bank did not cut its dividend,\nshares rose 4 %. ", "explain": True})
+        assert one["text"] == "The bank did not cut its dividend, shares rose 4 %."
+        n = len(one["words"])
+        assert n == len(one["spans"]) == 10 and all(len(w) == n for w in one["weights"].values())
+        assert one["lexicon_matches"] and abs(sum(one["probs"]["model"]) - 1) < 1e-5
+        if arch == "transformer":
+            assert one["transformer"] and np.asarray(one["attention"]).shape == (1, 2, n, n)
+            assert sum(one["weights"]["model"]) == pytest.approx(0, abs=1e-3)  # attention received minus an even share
+        else:
+            assert "gradient" in one["model_method"] and not one["transformer"]
+        unknown = se.predict(stored, {"text": "Квартальная прибыль выросла", "explain": True})
+        assert any("Latin" in note for note in unknown["notes"])
+        assert any("vocabulary" in note for note in unknown["notes"])
+        for bad, message in (("", "type a sentence"), ("!!! ...", "only punctuation"), ("x" * 100_000, "limit")):
+            with pytest.raises(DataError, match=message):
+                se.predict(stored, {"text": bad, "explain": True})
+        with pytest.raises(DataError, match="list of strings"):
+            se.predict(stored, {"texts": "not a list"})
+
+
+def test_evaluate_file_has_the_same_keys_for_a_labelled_file(tiny_runs, tmp_path):
+    result = tiny_runs["bilstm"]
+    path = tmp_path / "phrasebank.txt"
+    path.write_bytes("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn .@positive\n"
+                     "The company s net sales fell 5 % .@negative\n"
+                     "The annual general meeting will be held in Espoo .@neutral\n".encode("latin-1"))
+    out = se.evaluate_file(result, path)
+    assert out["n_test"] == 3 and {"accuracy", "macro_f1", "baselines"} <= set(out)
+    assert {"tfidf_logreg", "lexicon"} == set(out["baselines"])
+
+
+def _cli(*args, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "core.cli", "train", "sentiment", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=timeout, env=env)
+
+
+def test_cli_json_data_and_eval_and_bad_files_exit_2(tmp_path):
+    env = {**os.environ, "FINDL_STORE": str(tmp_path / "store")}
+    sets = [arg for k, v in TINY.items() for arg in ("--set", f"{k}={v}")]
+    mine = _labelled_csv(tmp_path / "mine.csv", 240)
+    out = _cli(*sets, "--data", str(mine), "--eval", str(ROOT / "core/data/corpus/eval.csv"), "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    metrics = json.loads(out.stdout)["metrics"]
+    for block in (metrics, metrics["eval"]):
+        assert {"accuracy", "macro_f1"} <= set(block)
+        for baseline in ("tfidf_logreg", "lexicon"):
+            assert {"accuracy", "macro_f1"} <= set(block["baselines"][baseline])
+    assert metrics["n_test"] == 48 and metrics["eval"]["n_test"] == 604
+    one_class = _labelled_csv(tmp_path / "one.csv", 60, classes=("positive",))
+    no_text = tmp_path / "no_text.csv"
+    no_text.write_text("headline_id,label\n1,positive\n2,negative\n")
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("text,label\nProfit rose.,bullish\n")
+    for path, message in ((one_class, "two of"), (no_text, "text column"), (unknown, "bullish")):
+        bad = _cli(*sets, "--data", str(path), env=env)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and message in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr
+    bad = _cli("--set", "arch=transformer", "--set", "embed_dim=30", "--set", "heads=4", env=env)
+    assert bad.returncode == 2 and "multiple of heads" in bad.stderr
+    assert len(list((tmp_path / "store").rglob("meta.json"))) == 1  # the good run only: nothing wrong stored
+
+
+@pytest.fixture(scope="module")
+def preset_runs():
+    data = se.load_data(se.Config())
+    runs = {}
+    for name, preset in se.PRESETS.items():
+        if name == "negation-is-hard":  # the same settings as the default preset: the same runs
+            continue
+        for seed in (0, 1, 2):
+            runs[name, seed] = se.train(se.Config(**{**preset.settings, "seed": seed}), data, Progress())
+    return runs
+
+
+def test_preset_sentences_are_what_the_numbers_show(preset_runs):
+    assert se.PRESETS["negation-is-hard"].settings == se.PRESETS["small-data-baseline-wins"].settings
+    accuracy = []
+    for seed in (0, 1, 2):
+        m = preset_runs["small-data-baseline-wins", seed].metrics
+        assert m["baselines"]["tfidf_logreg"]["versus_model"]["verdict"] in ("tie", "worse"), seed
+        for scorer in ("model", "tfidf_logreg", "lexicon"):  # negation-is-hard
+            overall = m["accuracy"] if scorer == "model" else m["baselines"][scorer]["accuracy"]
+            assert m["negation"][scorer] < overall, (seed, scorer)
+        m = preset_runs["300-sentences", seed].metrics
+        tfidf, lexicon = m["baselines"]["tfidf_logreg"]["accuracy"], m["baselines"]["lexicon"]["accuracy"]
+        assert lexicon > tfidf > m["accuracy"] and lexicon == pytest.approx(0.73, abs=0.005), seed
+        assert m["baselines"]["tfidf_logreg"]["versus_model"]["verdict"] == "worse", seed
+        run = preset_runs["what-attention-looks-at", seed]
+        m = run.metrics
+        assert m["accuracy"] < m["baselines"]["tfidf_logreg"]["accuracy"]
+        accuracy.append(m["accuracy"])
+        peaks = []  # the strongest attention weight of each sentence, in units of an even share
+        for text in run.arrays["test_texts"][:30]:
+            maps = np.asarray(se.predict(run, {"text": str(text), "explain": True})["attention"])
+            peaks.append(maps.max() * maps.shape[-1])
+        assert 1 <= np.mean(peaks) < 1.2, peaks
+    assert max(accuracy) - min(accuracy) > 0.05, accuracy
