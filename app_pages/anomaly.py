@@ -2,13 +2,11 @@ import io
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core import classification
 from core.charts import anomaly as charts
 from core.charts import confusion as confusion_chart
-from core.charts import style
 from core.tasks import anomaly as an
 from core.tasks.anomaly import thresholds
 from core.ui import data as page_data
@@ -68,16 +66,8 @@ config, data, _ = page_data.settings_and_data(
     "y; 1 = anomaly), one row per event in time order." if source == "csv" else None)
 
 
-def _live(event: dict, history: list) -> None:
-    rows = [h for h in history if "loss" in h]
-    if rows:
-        fig = go.Figure([go.Scatter(y=[r["loss"] for r in rows], name="training"),
-                         go.Scatter(y=[r.get("val_loss") for r in rows], name="validation")])
-        fig.update_layout(**style.LAYOUT, height=260, title="Live reconstruction loss", xaxis_title="epoch")
-        st.plotly_chart(fig, key="an:live")
-
-
-result = job_panel.result_or_last(an, config, data, live_view=_live)
+result = job_panel.result_or_last(an, config, data,
+                                  live_view=job_panel.live_loss("Live reconstruction loss", "an:live"))
 controls.lesson(result)
 m, a = result.metrics, result.arrays
 if "y_test" not in a:

@@ -2,11 +2,9 @@ import io
 import json
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.charts import forecast as charts
-from core.charts import style
 from core.tasks import forecast as fc
 from core.tasks.forecast import walk_forward as wf_task
 from core.ui import data as page_data
@@ -82,17 +80,8 @@ if data is not None:
         (st.warning if finding.severity == "warning" else st.caption)("Data quality: " + finding.message)
 
 
-def _live(event: dict, history: list) -> None:
-    rows = [h for h in history if "loss" in h]
-    if not rows:
-        return
-    fig = go.Figure([go.Scatter(y=[r["loss"] for r in rows], name="train loss", line=dict(color=style.TRAIN)),
-                     go.Scatter(y=[r.get("val_loss") for r in rows], name="validation loss", line=dict(color=style.TEST))])
-    fig.update_layout(**style.LAYOUT, height=260, title="Live loss (scaled MSE)", xaxis_title="epoch")
-    st.plotly_chart(fig, key="fc:live")
-
-
-result = job_panel.result_or_last(fc, config, data, auto=False, live_view=_live)
+result = job_panel.result_or_last(fc, config, data, auto=False,
+                                  live_view=job_panel.live_loss("Live loss (scaled MSE)", "fc:live"))
 controls.lesson(result)
 
 m = result.metrics

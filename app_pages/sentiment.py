@@ -2,13 +2,11 @@ import io
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core import classification
 from core import engine as training_engine
 from core.charts import sentiment as charts
-from core.charts import style
 from core.data import sentences
 from core.data.sentences import LABELS
 from core.errors import UserError
@@ -66,19 +64,8 @@ config, data, _ = page_data.settings_and_data(
     "(negative/neutral/positive), or Financial PhraseBank lines 'sentence@label'." if source == "csv" else None)
 
 
-def _live(event: dict, history: list) -> None:
-    rows = [h for h in history if "loss" in h]
-    if rows:
-        fig = go.Figure([go.Scatter(y=[r["loss"] for r in rows], name="training loss"),
-                         go.Scatter(y=[r.get("val_loss") for r in rows], name="validation loss"),
-                         go.Scatter(y=[r.get("val_accuracy") for r in rows], name="validation accuracy",
-                                    yaxis="y2")])
-        fig.update_layout(**style.LAYOUT, height=260, title="Live training", xaxis_title="epoch",
-                          yaxis2=dict(overlaying="y", side="right", range=[0, 1], showgrid=False))
-        st.plotly_chart(fig, key="se:live")
-
-
-result = job_panel.result_or_last(se, config, data, live_view=_live)
+result = job_panel.result_or_last(se, config, data,
+                                  live_view=job_panel.live_loss("Live training (cross-entropy)", "se:live"))
 controls.lesson(result)
 m, a = result.metrics, result.arrays
 

@@ -9,7 +9,7 @@ loop (``core.nn.keras_loop``: batches of similar length cut to their longest sen
 on the validation loss too, so "equal validation loss" compares like with like. (The task itself
 stops on validation accuracy: see ``Trainer.fit``; its whole run is timed separately.) Same
 split (the task's), same seed, same model builder. Validation loss and accuracy are those of the
-weights each side hands back.
+weights each side hands back, averaged over model seeds 0-2 (one seed's varies by ~5 %).
 
 The typed sentence: ``Engine.predict`` on a local Dask cluster (page -> scheduler -> worker ->
 page), the run already loaded on the worker, explanation included, as the page asks for it.
@@ -35,6 +35,7 @@ FIT_BATCH = 32
 TARGET_SPEEDUP = 3.0
 TARGET_TRAIN_S = 20.0
 TARGET_SENTENCE_S = 0.150
+SEEDS = (0, 1, 2)
 VAL_TOLERANCE = 0.02  # "equal": the project's validation loss within 2 % of (or below) the plain fit's
 SENTENCES = ("Brightwater Bank narrowed its quarterly loss but cut its full-year guidance.",
              "Kestrel Mining did not cut its dividend and raised its full-year outlook.",
@@ -65,11 +66,19 @@ def train_both(settings: dict | None = None) -> dict:
     arch = dict(embed_dim=config.embed_dim, units=config.units, lstm_layers=config.lstm_layers, heads=config.heads,
                 ff_dim=config.ff_dim, blocks=config.blocks, dropout=config.dropout)
 
-    keras.utils.set_random_seed(config.seed)
-    with timer(seconds, "plain_fit"):
+    from core.nn.keras_loop import Trainer
+
+    def build():
         vectorizer = models.make_vectorizer(list(fit_texts), config.vocab_size, config.seq_len)
-        classifier = models.build_classifier(config.arch, vocab_size=len(vectorizer.get_vocabulary()),
-                                             seq_len=config.seq_len, **arch)
+        return vectorizer, models.build_classifier(config.arch, vocab_size=len(vectorizer.get_vocabulary()),
+                                                   seq_len=config.seq_len, **arch)
+
+    runs = {"plain_fit": [], "project": []}
+    seconds["plain_fit"] = seconds["project_fit"] = 0.0
+    for seed in SEEDS:  # one seed's validation loss is noisy (±5 %): compare the mean of three
+        keras.utils.set_random_seed(seed)
+        start = time.perf_counter()
+        vectorizer, classifier = build()
         text = keras.Input((), dtype="string")
         plain = keras.Model(text, classifier(vectorizer(text)))
         plain.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
@@ -78,27 +87,27 @@ def train_both(settings: dict | None = None) -> dict:
                                              restore_best_weights=True)
         history = plain.fit(fit_texts, y[fit], batch_size=FIT_BATCH, epochs=config.epochs, verbose=0,
                             validation_data=(val_texts, y[val]), class_weight=weights, callbacks=[stop])
-    plain_loss, plain_acc = plain.evaluate(val_texts, y[val], verbose=0, batch_size=256)
+        seconds["plain_fit"] += time.perf_counter() - start
+        loss, accuracy = plain.evaluate(val_texts, y[val], verbose=0, batch_size=256)
+        runs["plain_fit"].append({"loss": float(loss), "accuracy": float(accuracy),
+                                  "epochs": len(history.history["loss"])})
 
-    keras.utils.set_random_seed(config.seed)
-    from core.nn.keras_loop import Trainer
+        keras.utils.set_random_seed(seed)
+        start = time.perf_counter()
+        vectorizer, classifier = build()
+        def ids(batch, vectorizer=vectorizer):
+            return vectorizer(batch).numpy().astype(np.int32)
 
-    with timer(seconds, "project_fit"):
-        vectorizer = models.make_vectorizer(list(fit_texts), config.vocab_size, config.seq_len)
-        classifier = models.build_classifier(config.arch, vocab_size=len(vectorizer.get_vocabulary()),
-                                             seq_len=config.seq_len, **arch)
-        ids = lambda t: vectorizer(t).numpy().astype(np.int32)  # noqa: E731
         trainer = Trainer(classifier, "sparse_categorical_crossentropy", learning_rate=config.learning_rate,
                           class_weight=weights)
         project = trainer.fit(ids(fit_texts), y[fit], ids(val_texts), y[val], epochs=config.epochs,
-                              batch_size=config.batch_size, patience=config.patience, seed=config.seed,
-                              monitor="loss")
-    project_acc = float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val]))
-    return {"seconds": seconds, "result": result,
-            "val": {"plain_fit": {"loss": float(plain_loss), "accuracy": float(plain_acc),
-                                  "epochs": len(history.history["loss"])},
-                    "project": {"loss": float(project.best_val), "accuracy": project_acc,
-                                "epochs": project.epochs_run}},
+                              batch_size=config.batch_size, patience=config.patience, seed=seed, monitor="loss")
+        seconds["project_fit"] += time.perf_counter() - start
+        runs["project"].append({"loss": float(project.best_val), "epochs": project.epochs_run,
+                                "accuracy": float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val]))})
+    mean = {side: {k: float(np.mean([r[k] for r in rs])) for k in ("loss", "accuracy", "epochs")}
+            for side, rs in runs.items()}
+    return {"seconds": seconds, "result": result, "val": mean, "runs": runs,
             "metrics": {k: result.metrics[k] for k in ("accuracy", "macro_f1")} | {
                 name: {k: result.metrics["baselines"][name][k] for k in ("accuracy", "macro_f1")}
                 for name in ("tfidf_logreg", "lexicon")}}
@@ -149,22 +158,22 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("TensorFlow start-up (not counted)", s["import_tensorflow"], ""),
             ("default run (task.train: network, baselines, scores)", s["task_train"],
              f"test accuracy {out['metrics']['accuracy']:.3f} (TF-IDF {out['metrics']['tfidf_logreg']['accuracy']:.3f})"),
-            (f"plain fit on strings (batch {FIT_BATCH}, EarlyStopping val_loss)", s["plain_fit"],
-             f"val loss {v['plain_fit']['loss']:.4f}, acc {v['plain_fit']['accuracy']:.3f}, "
-             f"{v['plain_fit']['epochs']} epochs"),
-            ("project (ids once, compiled loop, length-bucketed batches)", s["project_fit"],
-             f"val loss {v['project']['loss']:.4f}, acc {v['project']['accuracy']:.3f}, {v['project']['epochs']} "
-             f"epochs, {ratio:.1f}x faster"),
+            (f"plain fit on strings (batch {FIT_BATCH}, EarlyStopping val_loss), seeds 0-2", s["plain_fit"],
+             (f"mean val loss {v['plain_fit']['loss']:.4f}, acc {v['plain_fit']['accuracy']:.3f}, "
+              f"{v['plain_fit']['epochs']:.1f} epochs")),
+            ("project (ids once, compiled loop, length-bucketed batches), seeds 0-2", s["project_fit"],
+             (f"mean val loss {v['project']['loss']:.4f}, acc {v['project']['accuracy']:.3f}, "
+              f"{v['project']['epochs']:.1f} epochs, {ratio:.1f}x faster")),
             ("typed sentence via the engine, first (loads the run)", typed["first_with_load"], ""),
             ("typed sentence via the engine, median of 30", typed["median"], f"p90 {typed['p90'] * 1000:.0f} ms")]
     checks = [(f"default run trains in {s['task_train']:.1f} s <= {TARGET_TRAIN_S:g} s", s["task_train"] <= TARGET_TRAIN_S),
               (f"project >= {TARGET_SPEEDUP:g}x faster than plain fit ({ratio:.2f}x)", ratio >= TARGET_SPEEDUP),
               ((f"project validation loss <= plain fit's within {VAL_TOLERANCE:.0%} "
-                f"({v['project']['loss']:.4f} vs {v['plain_fit']['loss']:.4f})"),
+                f"(mean of three seeds: {v['project']['loss']:.4f} vs {v['plain_fit']['loss']:.4f})"),
                v["project"]["loss"] <= v["plain_fit"]["loss"] * (1 + VAL_TOLERANCE)),
               (f"typed sentence end to end {typed['median'] * 1000:.0f} ms < {TARGET_SENTENCE_S * 1000:.0f} ms",
                typed["median"] < TARGET_SENTENCE_S)]
-    extra = {"speedup_vs_fit": round(ratio, 3), "val": v, "metrics": out["metrics"],
+    extra = {"speedup_vs_fit": round(ratio, 3), "val": v, "runs": out["runs"], "metrics": out["metrics"],
              "typed_sentence_ms": {k: round(x * 1000, 1) for k, x in typed.items()}}
     return report("sentiment default: BiLSTM on the bundled corpus", rows, checks, extra, args.json)
 

@@ -17,6 +17,18 @@ from core.errors import UserError
 LiveView = Callable[[dict[str, Any], list[dict[str, Any]]], None]
 
 
+def live_loss(title: str, key: str) -> LiveView:
+    """The live view of a Keras page: loss curves as the worker reports them (``core.charts.live``)."""
+    from core.charts.live import loss_curves
+
+    def view(event: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        fig = loss_curves(history, title)
+        if fig is not None:
+            st.plotly_chart(fig, key=key)
+
+    return view
+
+
 def _state(slot: str) -> dict:
     return st.session_state.setdefault(f"jobpanel:{slot}", {"failed": {}, "last": None})
 

@@ -57,16 +57,16 @@ def load_data(config: Config, path=None) -> SentimentData:
     if path is None:
         train, test = sentences.bundled("train"), sentences.bundled("eval")
         return SentimentData(train, test, f"bundled:{train.fingerprint[:16]}:{test.fingerprint[:16]}",
-                             [f"Bundled corpus: {len(train)} training sentences; the {len(test)} evaluation "
-                              "sentences (written separately) are the test set."], from_config=True)
+                             [(f"Bundled corpus: {len(train)} training sentences; the {len(test)} evaluation "
+                              "sentences (written separately) are the test set.")], from_config=True)
     table = sentences.from_file(path)
     sentences.check_training(table, min_per_class=MIN_PER_CLASS)
     fit, test = sentences.stratified_split(table.labels, config.test_fraction, SPLIT_SEED)
-    part = lambda idx: Sentences([table.texts[i] for i in idx], table.labels[idx], table.fingerprint, [],  # noqa: E731
+    part = lambda idx: Sentences([table.texts[i] for i in idx], table.labels[idx], table.fingerprint, [],
                                  None, table.source_name)
     counts = ", ".join(f"{label} {int(np.sum(table.labels == i))}" for i, label in enumerate(LABELS))
-    notes = [*table.notes, f"{len(table)} labelled sentences ({counts}); {len(test)} kept for the test "
-                           "(stratified, the same for every run)."]
+    notes = [*table.notes, (f"{len(table)} labelled sentences ({counts}); {len(test)} kept for the test "
+                           "(stratified, the same for every run).")]
     return SentimentData(part(fit), part(test), f"file:{table.fingerprint}:{config.test_fraction}", notes)
 
 
