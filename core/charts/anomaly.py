@@ -172,9 +172,11 @@ def verdict(metrics: dict) -> tuple[str, str] | None:
     worse = {k: c for k, c in comparisons.items() if c["verdict"] == "worse"}
     if worse:
         key = min(worse, key=lambda k: worse[k]["difference"])
+        others = "; ".join(f"vs {SCORERS[k]} {interval(c)}: {'within sampling error' if c['verdict'] == 'tie' else c['verdict']}"
+                           for k, c in comparisons.items() if k != key)
         return "warning", (f"**{SCORERS[key]} ranks the anomalies better than the autoencoder**: PR-AUC difference "
                            f"(autoencoder minus {SCORERS[key]}) {interval(worse[key])}, outside sampling error. The "
-                           "autoencoder is not the best tool for these rows.")
+                           "autoencoder is not the best tool for these rows." + (f" ({others}.)" if others else ""))
     if all(c["verdict"] == "better" for c in comparisons.values()):
         parts = "; ".join(f"vs {SCORERS[k]} {interval(c)}" for k, c in comparisons.items())
         return "success", f"The autoencoder ranks the anomalies best by PR-AUC, beyond sampling error ({parts})."
