@@ -207,7 +207,7 @@ _SCORING: list = []  # per worker process: the one thread that scores (beside th
 
 
 async def _score_beside_training(task_module: str, store_location: str, key: str, inputs: Any,
-                                 dask_worker=None) -> Any:
+                                 timeout: float, dask_worker=None) -> Any:
     """Run by ``client.run`` in a worker's event loop: ``predict_on_worker`` in a scoring thread
     of its own, so a typed sentence never waits for a training on that worker's task thread (the
     sentiment page's < 150 ms). Not a Dask task: a task would queue behind trainings."""
@@ -216,8 +216,8 @@ async def _score_beside_training(task_module: str, store_location: str, key: str
 
     if not _SCORING:
         _SCORING.append(ThreadPoolExecutor(1, thread_name_prefix="findl-scoring"))
-    return await asyncio.get_running_loop().run_in_executor(
-        _SCORING[0], predict_on_worker, task_module, store_location, key, inputs)
+    return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(
+        _SCORING[0], predict_on_worker, task_module, store_location, key, inputs), timeout)
 
 
 class WorkerSetup(WorkerPlugin):
@@ -610,11 +610,13 @@ class Engine:
             worker = workers[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(workers)]
             self._scorer[key] = worker
         try:
-            out = self.client.run(_score_beside_training, task.__name__, self.store.location, key, inputs,
+            out = self.client.run(_score_beside_training, task.__name__, self.store.location, key, inputs, timeout,
                                   workers=[worker], wait=True, on_error="raise")
         except UserError:
             raise
-        except (OSError, TimeoutError) as exc:
+        except TimeoutError:
+            raise UserError(f"scoring took longer than {timeout:g} s; try again") from None
+        except OSError as exc:
             self._scorer.pop(key, None)
             raise UserError(f"the worker scoring this input did not answer ({type(exc).__name__}); try again") from None
         return out[worker]

@@ -146,7 +146,7 @@ def test_anomaly_page_trains_and_shows_the_baselines(server, browser):
     page.close()
 
 
-def test_sentiment_page_trains_and_explains_a_typed_sentence(server, browser):
+def test_sentiment_page_trains_explains_a_typed_sentence_and_scores_a_file(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     page.goto(f"{server}/sentiment?epochs=2")
     br.wait_for_text(page, r"Network accuracy[\s\S]*Try a sentence", timeout_s=240)
@@ -162,6 +162,18 @@ def test_sentiment_page_trains_and_explains_a_typed_sentence(server, browser):
     box.press("Enter")
     br.wait_for_text(page, r"only punctuation", timeout_s=60)
     assert page.locator("[data-testid='stException']").count() == 0
+    # batch scoring: a file of dated headlines -> a scored table, a download and the daily chart
+    page.get_by_role("tab", name="Score a file").click()
+    _settle(page)
+    headlines = tmp_path / "headlines.csv"
+    headlines.write_text("date,headline\n" + "".join(
+        f"2026-03-0{1 + i % 3},Kestrel Mining {'raised' if i % 2 else 'cut'} its outlook for the {i}th time\n"
+        for i in range(30)))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(headlines))
+    br.wait_for_text(page, r"Scored sentences \(CSV\)", timeout_s=120)
+    _settle(page)
+    page.wait_for_selector(".js-plotly-plot .gtitle", timeout=60_000)
+    assert "Daily sentiment" in " ".join(page.locator(".js-plotly-plot .gtitle").all_inner_texts())
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sentiment.png"), full_page=True)
     page.close()
