@@ -200,7 +200,7 @@ with tabs["Score a file"]:
                     st.caption(note)
                 out = pd.DataFrame({"text": table.texts})
                 if table.dates is not None:
-                    out.insert(0, "date", table.dates)
+                    out.insert(0, "date", pd.to_datetime(table.dates).strftime("%Y-%m-%d"))
                 probs = scores["probs_model"]
                 out["network"] = [LABELS[i] for i in probs.argmax(1)]
                 for i, label in enumerate(LABELS):

@@ -173,7 +173,7 @@ def test_sentiment_page_trains_explains_a_typed_sentence_and_scores_a_file(serve
     br.wait_for_text(page, r"Scored sentences \(CSV\)", timeout_s=120)
     _settle(page)
     page.wait_for_selector(".js-plotly-plot .gtitle", timeout=60_000)
-    assert "Daily sentiment" in " ".join(page.locator(".js-plotly-plot .gtitle").all_inner_texts())
+    assert "Daily sentiment" in " ".join(page.locator(".js-plotly-plot .gtitle").all_text_contents())
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sentiment.png"), full_page=True)
     page.close()

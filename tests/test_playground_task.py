@@ -116,7 +116,8 @@ def test_charts_build(small_result):
     assert sum(t.mode == "lines" for t in net.data) == 2 * 6 + 6 * 1
     assert charts.seeds(result).data[0].type == "heatmap"
     cm = charts.confusion(result)
-    assert np.asarray(cm.data[0].z).sum() == result.metrics["n_test"]
+    assert np.asarray(cm.data[0].customdata).sum() == result.metrics["n_test"]
+    assert np.allclose(np.asarray(cm.data[0].z).sum(axis=1), 1)  # coloured by the share of each actual class
 
 
 def _fit_logistic(x, y, train_idx, test_idx):
