@@ -175,7 +175,7 @@ with tabs["Costs"]:
 with tabs["Training"]:
     if tabs["Training"].open:
         st.plotly_chart(charts.training(result), key="an:loss")
-        st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch'] + 1}; "
+        st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch']}; "
                    f"trained on {m['n_train']} rows ({m['train_on']}). Training: "
                    + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
 with tabs["Downloads"]:

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core import classification
-from core.charts import style
+from core.charts import live, style
 from core.result import Result
 
 SCORERS = {"ae": "autoencoder", "pca": "PCA (linear)", "iforest": "IsolationForest"}
@@ -150,11 +150,7 @@ def costs(result: Result, review_cost: float) -> go.Figure:
 
 
 def training(result: Result) -> go.Figure:
-    a = result.arrays
-    fig = go.Figure([go.Scatter(y=a["loss"], name="training (normal rows)"),
-                     go.Scatter(y=a["val_loss"], name="validation (normal rows)")])
-    fig.update_layout(**style.LAYOUT, height=320, title="Reconstruction loss", xaxis_title="epoch")
-    return fig
+    return live.loss_curves(live.from_arrays(result.arrays), "Reconstruction loss (normal rows)", height=320)
 
 
 def verdict(metrics: dict) -> tuple[str, str] | None:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.charts import confusion as confusion_chart
-from core.charts import style
+from core.charts import live, style
 from core.data.sentences import LABELS
 from core.result import Result
 
@@ -53,11 +53,7 @@ def confusion(metrics: dict, key: str) -> go.Figure:
 
 
 def training(result: Result) -> go.Figure:
-    a = result.arrays
-    fig = go.Figure([go.Scatter(y=a["loss"], name="training (weighted)"),
-                     go.Scatter(y=a["val_loss"], name="validation")])
-    fig.update_layout(**style.LAYOUT, height=320, title="Cross-entropy per epoch", xaxis_title="epoch")
-    return fig
+    return live.loss_curves(live.from_arrays(result.arrays), "Per epoch: cross-entropy (training class-weighted) and validation accuracy", height=320)
 
 
 def probabilities(probs: dict[str, Sequence[float]]) -> go.Figure:

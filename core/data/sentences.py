@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from core.data import csvio, quality
 from core.errors import DataError
@@ -309,6 +308,8 @@ def check_training(s: Sentences, *, min_per_class: int = 10) -> None:
 def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (train, test) row indices with each class in the same share on both sides, so a
     small class is never missing from the test set."""
+    from sklearn.model_selection import train_test_split  # here: the web server imports this module
+
     labels = np.asarray(labels)
     try:
         train, test = train_test_split(np.arange(len(labels)), test_size=test_fraction, random_state=seed,

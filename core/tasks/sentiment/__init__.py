@@ -62,8 +62,11 @@ def load_data(config: Config, path=None) -> SentimentData:
     table = sentences.from_file(path)
     sentences.check_training(table, min_per_class=MIN_PER_CLASS)
     fit, test = sentences.stratified_split(table.labels, config.test_fraction, SPLIT_SEED)
-    part = lambda idx: Sentences([table.texts[i] for i in idx], table.labels[idx], table.fingerprint, [],
-                                 None, table.source_name)
+
+    def part(rows: np.ndarray) -> Sentences:
+        return Sentences([table.texts[i] for i in rows], table.labels[rows], table.fingerprint, [], None,
+                         table.source_name)
+
     counts = ", ".join(f"{label} {int(np.sum(table.labels == i))}" for i, label in enumerate(LABELS))
     notes = [*table.notes, (f"{len(table)} labelled sentences ({counts}); {len(test)} kept for the test "
                            "(stratified, the same for every run).")]
@@ -176,7 +179,8 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     arrays = {"test_texts": np.array(test_texts, dtype=str), "y_test": y_test.astype(np.int8),
               "probs_model": probs.astype(np.float32), "probs_tfidf_logreg": tfidf_probs.astype(np.float32),
               "pred_lexicon": predicted["lexicon"].astype(np.int8),
-              "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss)}
+              "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss),
+              "val_accuracy": np.asarray(history.val_accuracy)}  # what early stopping watched
     info = {"notes": data.notes, "labels": list(LABELS)}
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info,
                   files={"model.keras": save_model(models.end_to_end(vectorizer, classifier), "sentiment"),

@@ -14,8 +14,6 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from core.data import sentences
 from core.data.sentences import LABELS, tokens
@@ -46,11 +44,15 @@ class TfidfLogreg:
     def __init__(self, seed: int = 0, C: float = 10.0):
         self.seed = seed
         self.C = C
-        self.vectorizer: TfidfVectorizer | None = None
-        self.model: LogisticRegression | None = None
+        self.vectorizer = None  # a fitted sklearn TfidfVectorizer
+        self.model = None  # a fitted sklearn LogisticRegression
 
     def fit(self, texts: list[str], y) -> TfidfLogreg:
         y = np.asarray(y, dtype=np.int64)
+        # scikit-learn imported here: the web server imports this module for the page, never fits
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         self.vectorizer = TfidfVectorizer(analyzer=words_and_pairs, min_df=1, sublinear_tf=True)
         x = self.vectorizer.fit_transform(texts)
         # newton-cg: the same optimum as the default lbfgs, reached in ~5 iterations instead of ~50
