@@ -90,11 +90,7 @@ if "y_test" in a:
     share = float(np.mean(y))
     st.caption(f"{m['n_test']} test rows, {int(y.sum())} anomalies ({share:.2%}): always answering 'normal' would "
                f"be {1 - share:.2%} accurate, so accuracy is not shown.")
-    verdict = charts.verdict(m)
-    if verdict is not None:
-        getattr(st, verdict[0])(verdict[1])
-    if int(y.sum()) < 10:
-        st.caption(f"Only {int(y.sum())} anomalies in the test rows: each one moves these numbers a lot.")
+    frame.headline(m["comparisons"])
 
 # ---- threshold (a view setting) ---------------------------------------------------------------
 c1, c2 = st.columns([2, 1])

@@ -85,8 +85,8 @@ result = job_panel.result_or_last(fc, config, data, auto=False,
 controls.lesson(result)
 
 m = result.metrics
-# green only for a robust, significant win (core/tasks/forecast/verdict.py decides); amber for everything else
-(st.success if m.get("verdict_kind") == "robust_win" else st.warning)(m["verdict"])
+# green only for robust, significant wins (core/tasks/forecast/verdict.py decides each comparison)
+frame.headline(m["comparisons"])
 for finding in m.get("data_quality") or []:
     if finding.get("severity") == "warning" and data is None:  # a result from a link or the store
         st.warning("Data quality: " + finding["message"])

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import classification
+from core import comparisons
 from core.charts import playground as charts
 from core.data import toy2d
 from core.errors import UserError
@@ -98,16 +98,16 @@ controls.lesson(result)
 
 # ---- headline numbers: the network next to its baselines, differences with their sampling error ------
 m = result.metrics
-base, cmp = m["baselines"], m["comparisons"]
+base = m["baselines"]
 inputs = ", ".join(result.info["feature_labels"])
 
 
 def _delta(name: str) -> dict:
     """Green only for a real improvement, red for a real loss, grey within sampling error."""
-    c = cmp[name]
+    c = comparisons.find(m["comparisons"], name)
     label = "network {:+.1f} pts" if name == "majority" else "{:+.1f} pts vs logistic"
     return dict(delta=label.format(c["difference"] * 100),
-                delta_color={"better": "normal", "worse": "normal", "tie": "off"}[c["verdict"]])
+                delta_color={"better": "normal", "worse": "normal"}.get(c["verdict"], "off"))
 
 
 cols = st.columns(6)
@@ -117,10 +117,7 @@ cols[2].metric("Test AUC", "n/a" if m["test_auc"] is None else f"{m['test_auc']:
 cols[3].metric("Test F1", f"{m['test_f1']:.3f}")
 cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}", **_delta("majority"))
 cols[5].metric("Training time", "cached" if result.cached else f"{result.seconds:.2f} s")
-sentences = [classification.comparison_sentence("always predicting the majority class", cmp["majority"]),
-             classification.comparison_sentence(f"logistic regression on the same inputs ({inputs})", cmp["logistic"])]
-(st.success if all(cmp[n]["verdict"] == "better" for n in ("majority", "logistic")) else st.warning)(
-    f"On {m['n_test']} test points the network is " + "; ".join(sentences) + ".")
+frame.headline(m["comparisons"])
 if "logistic_x1x2" in base:
     st.caption(f"Logistic regression on the raw x1, x2 scores {base['logistic_x1x2']['test_accuracy']:.1%}: "
                f"the difference to {base['logistic']['test_accuracy']:.1%} is what the features {inputs} buy.")

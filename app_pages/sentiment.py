@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import classification
 from core import engine as training_engine
 from core.charts import sentiment as charts
 from core.data import sentences
@@ -78,12 +77,7 @@ cols[1].metric("TF-IDF accuracy", f"{tfidf['accuracy']:.1%}", f"{(m['accuracy'] 
 cols[2].metric("Lexicon accuracy", f"{lexicon['accuracy']:.1%}")
 cols[3].metric("Largest class share", f"{m['majority_share']:.1%}")
 st.table(charts.table(m).map(lambda v: f"{v:.3f}"))
-sentence = (f"On {m['n_test']} test sentences the network is "
-            f"{classification.comparison_sentence(charts.SCORERS['tfidf_logreg'], tfidf['versus_model'])} and "
-            f"{classification.comparison_sentence(charts.SCORERS['lexicon'], lexicon['versus_model'])}.")
-verdict = tfidf["versus_model"]["verdict"]
-{"better": st.success, "worse": st.warning}.get(verdict, st.info)(
-    sentence if verdict != "worse" else f"**The bag-of-words baseline wins here.** {sentence}")
+frame.headline(m["comparisons"])
 st.caption("Always answering the largest class would be right as often as its share. Accuracy differences are "
            "tested with an exact McNemar test on the sentences where the two disagree.")
 

@@ -108,32 +108,6 @@ def mcnemar(y_true: Any, pred_a: Any, pred_b: Any) -> dict[str, Any]:
     return {"a_only": a_only, "b_only": b_only, "p_value": p_value}
 
 
-def compare(y_true: Any, model_pred: Any, baseline_pred: Any, alpha: float = ALPHA) -> dict[str, Any]:
-    """Model vs one baseline on the same test rows: accuracy difference, McNemar p and a verdict
-    of "better", "worse" or "tie" (a difference within sampling error is a tie)."""
-    y = np.asarray(y_true) >= 0.5
-    acc_model = float(np.mean((np.asarray(model_pred) >= 0.5) == y))
-    acc_base = float(np.mean((np.asarray(baseline_pred) >= 0.5) == y))
-    test = mcnemar(y, model_pred, baseline_pred)
-    if test["p_value"] >= alpha or acc_model == acc_base:
-        verdict = "tie"
-    else:
-        verdict = "better" if acc_model > acc_base else "worse"
-    return {"model_accuracy": acc_model, "baseline_accuracy": acc_base, "difference": acc_model - acc_base,
-            "p_value": test["p_value"], "verdict": verdict, "n": len(y)}
-
-
-def comparison_sentence(name: str, c: dict[str, Any]) -> str:
-    """One line for a page: what the difference is and whether the test set can tell."""
-    diff = f"{c['difference'] * 100:+.1f} points"
-    if c["verdict"] == "better":
-        return f"better than {name} ({diff}, McNemar p = {c['p_value']:.3g})"
-    if c["verdict"] == "worse":
-        return f"worse than {name} ({diff}, McNemar p = {c['p_value']:.3g})"
-    return (f"no better than {name}: {diff} is within sampling error on {c['n']} test points "
-            f"(McNemar p = {c['p_value']:.2g})")
-
-
 def _weighted_average_precision(y: np.ndarray, order: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Average precision of one score under each row of bootstrap ``weights`` (B, n; integer
     counts): rows sorted by the score (``order``), a resampled row counted as often as it was

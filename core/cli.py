@@ -133,9 +133,12 @@ def _train_one(trainer, task, config, data_path, eval_path=None):
     key, result = trainer(task, config, data)
     metrics = dict(result.metrics)
     if eval_path is not None:
-        if not hasattr(task, "evaluate_file"):
+        from core.tasks import hook
+
+        evaluate_file = hook(task, "evaluate_file")
+        if evaluate_file is None:
             raise UserError(f"--eval is only for the sentiment task, not {task.NAME}")
-        metrics["eval"] = task.evaluate_file(result, eval_path)
+        metrics["eval"] = evaluate_file(result, eval_path)
     return {"task": task.NAME, "key": key, "cached": result.cached,
             "seconds": 0.0 if result.cached else round(result.seconds, 3),
             "wall_seconds": round(time.perf_counter() - start, 3),
@@ -160,7 +163,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_prewarm(args) -> int:
-    from core.tasks import get_task, preset_config, task_names
+    from core.tasks import get_task, hook, preset_config, task_names
 
     with _Trainer(args.scheduler) as trainer:
         for name in ([args.task] if args.task else task_names()):
@@ -168,7 +171,8 @@ def cmd_prewarm(args) -> int:
             for preset in (args.preset or list(task.PRESETS)):
                 config = preset_config(task, preset)
                 # a task's companions (the forecast's walk-forward run) train for the same settings
-                for each in [task, *getattr(task, "companions", lambda c: [])(config)]:
+                companions = hook(task, "companions")
+                for each in [task, *(companions(config) if companions else [])]:
                     out = _train_one(trainer, each, config, None)
                     state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
                     print(f"{each.NAME}/{preset}: {state}", flush=True)

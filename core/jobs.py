@@ -14,13 +14,14 @@ from types import ModuleType
 
 from core.result import Progress, Result
 from core.store import Store, make_key
+from core.tasks import hook
 
 
 def key_for(task: ModuleType, config, data) -> str:
     """Store key of (task, settings, data). A task may provide ``key_config(config)``: the settings
     that decide its result (e.g. the main forecast ignores ``walk_forward``), so changing another
     field does not retrain it."""
-    key_config = getattr(task, "key_config", None)
+    key_config = hook(task, "key_config")
     if key_config is not None:
         config = key_config(config)
     return make_key(task.NAME, task.SCHEMA, config.to_dict(), data.fingerprint)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core import comparisons
 from core.errors import ConfigError, DataError
 from core.result import Progress
 from core.tasks import anomaly as an
@@ -69,21 +70,23 @@ def test_autoencoder_trains_on_normal_rows_beside_pca_and_isolation_forest():
 
 
 def test_the_headline_says_which_scorer_wins_only_beyond_sampling_error():
-    from core.charts import anomaly as charts
+    from core import comparisons
 
-    def comparison(d, low, high, verdict):
-        return {"ae_minus_pr_auc": {"difference": d, "low": low, "high": high, "verdict": verdict}}
+    def versus(baseline, d, low, high, anomalies=170):
+        return comparisons.comparison(scorer="ae", scorer_label="autoencoder", baseline=baseline,
+                                      baseline_label=an.SCORERS[baseline], metric="pr_auc", model_value=0.3 + d,
+                                      baseline_value=0.3, test="bootstrap", interval=(low, high), n=anomalies,
+                                      unit="test anomalies")
 
-    kind, text = charts.verdict({"pca": comparison(-0.2, -0.3, -0.1, "worse"),
-                                 "iforest": comparison(-0.05, -0.08, -0.02, "worse")})
-    assert kind == "warning" and text.startswith("**PCA (linear) ranks")  # the larger loss is named
-    kind, text = charts.verdict({"pca": comparison(0.1, 0.05, 0.2, "better"),
-                                 "iforest": comparison(0.02, -0.01, 0.05, "tie")})
-    assert kind == "info" and "No clear winner" in text and "IsolationForest" in text and "PCA" not in text
-    kind, _ = charts.verdict({"pca": comparison(0.1, 0.05, 0.2, "better"),
-                              "iforest": comparison(0.1, 0.05, 0.2, "better")})
+    kind, text = comparisons.headline([versus("iforest", -0.05, -0.08, -0.02), versus("pca", -0.2, -0.3, -0.1)])
+    assert kind == "warning" and text.startswith("**PCA (linear) does better")  # the larger loss is named
+    kind, text = comparisons.headline([versus("pca", 0.1, 0.05, 0.2), versus("iforest", 0.02, -0.01, 0.05)])
+    assert kind == "info" and "better than PCA" in text and "no better than IsolationForest" in text
+    kind, _ = comparisons.headline([versus("pca", 0.1, 0.05, 0.2), versus("iforest", 0.1, 0.05, 0.2)])
     assert kind == "success"
-    assert charts.verdict({"roc_auc": 0.9}) is None
+    # two test anomalies: an interval that excludes 0 is still an anecdote (crash-days)
+    kind, text = comparisons.headline([versus("pca", 0.1, 0.0001, 0.2, anomalies=2)])
+    assert kind == "info" and "not testable" in text
 
 
 def test_bad_settings_are_one_line_errors():
@@ -105,10 +108,12 @@ def test_cli_json_has_the_issue_keys_and_bad_input_exits_2(tmp_path):
     metrics = json.loads(out.stdout)["metrics"]
     for scores in (metrics, metrics["iforest"], metrics["pca"]):
         assert {"roc_auc", "pr_auc", "precision_at_k"} <= set(scores)
-    for baseline in ("iforest", "pca"):  # the autoencoder minus the baseline, with its sampling error
-        c = metrics[baseline]["ae_minus_pr_auc"]
-        assert c["low"] <= c["difference"] <= c["high"] and c["verdict"] in ("better", "worse", "tie")
-        assert c["difference"] == pytest.approx(metrics["pr_auc"] - metrics[baseline]["pr_auc"])
+    for c in metrics["comparisons"]:  # the autoencoder minus each baseline, with its sampling error
+        low, high = c["interval"]
+        assert low <= c["difference"] <= high and c["metric"] == "pr_auc"
+        assert c["verdict"] == comparisons.decide(c["difference"], not low <= 0 <= high, True, c["n"])
+        assert c["difference"] == pytest.approx(metrics["pr_auc"] - metrics[c["baseline"]]["pr_auc"])
+    assert [c["baseline"] for c in metrics["comparisons"]] == ["pca", "iforest"]
     bad = subprocess.run([*cmd, "--set", "bottleneck=40"], capture_output=True, text=True, cwd=ROOT, timeout=300,
                          env=env)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

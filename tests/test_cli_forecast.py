@@ -36,7 +36,8 @@ def test_forecast_csv_json_has_the_design_metric_keys(tmp_path):
     m = out["metrics"]
     for name in ("model", "naive", "drift", "mean"):
         assert METRIC_KEYS <= set(m[name]), name
-    assert m["n_test"] > 10 and "random walk" in m["verdict"]
+    assert m["n_test"] > 10 and [c["baseline"] for c in m["comparisons"]] == ["naive", "drift", "mean"]
+    assert "random walk" in m["comparisons"][0]["baseline_label"]
     assert out["cached"] is False
     again = json.loads(findl("train", "forecast", "--data", str(csv), *TINY, "--json").stdout)
     assert again["cached"] is True and again["metrics"] == m

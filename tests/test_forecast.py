@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from core import comparisons
 from core.charts import forecast as charts
 from core.data import prices
 from core.errors import Cancelled, ConfigError, DataError, TrainingDiverged
@@ -267,7 +268,9 @@ def test_end_to_end_metrics_are_complete_and_finite(tiny_run):
     assert n == len(result.arrays["test_dates"]) == result.arrays["forecast"].shape[0] > 100
     assert len(m["per_horizon"]) == 2 and all(_finite(r["model"]["rmse"]) for r in m["per_horizon"])
     assert 0 <= m["dm"]["p_value"] <= 1 and _finite(m["dm"]["stat"])
-    assert "RMSE" in m["verdict"] and "significant" in m["verdict"]
+    naive = comparisons.find(m["comparisons"], "naive")
+    assert naive["metric"] == "rmse" and naive["model_value"] == m["model"]["rmse"]
+    assert naive["p_value"] == m["dm"]["p_value"] and "RMSE" in comparisons.phrase(naive)
     assert m["interval"]["level"] == config.interval_level and 0 <= m["interval"]["coverage"] <= 1
     assert _finite(m["interval"]["mean_width"]) and m["interval"]["mean_width"] > 0
     assert len(m["lag_correlation"]["correlation"]) == 6 and m["lag_correlation"]["sentence"]
@@ -407,7 +410,7 @@ def test_forecast_preset_sentences_hold_over_seeds(seed):
     quick = dict(epochs=3, walk_forward=0)
     gbm = fc.Config(**{**fc.PRESETS["pure-noise-gbm"].settings, **quick}, data_seed=seed)
     m = fc.train(gbm, fc.load_data(gbm), Progress()).metrics
-    assert m["verdict_kind"] != "robust_win" and "random walk" in m["verdict"]
+    assert m["verdict_kind"] != "robust_win" and "random walk" in comparisons.headline(m["comparisons"])[1]
     price = fc.Config(**{**fc.PRESETS["price-level-illusion"].settings, **quick}, seed=seed)
     m = fc.train(price, fc.load_data(price), Progress()).metrics
     assert m["price_fit"]["r2"] > 0.9

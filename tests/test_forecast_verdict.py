@@ -5,6 +5,7 @@ forecast that 'predicts' each reversal plays the model that learned the bad tick
 import numpy as np
 import pytest
 
+from core import comparisons
 from core.data import prices, quality
 from core.tasks import forecast as fc
 
@@ -36,7 +37,7 @@ def test_spiked_test_slice_gives_a_fragile_verdict_not_a_significant_win():
     gain = (m["naive"]["rmse"] - m["model"]["rmse"]) / m["naive"]["rmse"]
     assert gain > 0.02 and m["dm"]["p_value"] < 0.05  # the squared-error test alone says "significant win"
     assert m["verdict_kind"] == "fragile_win"
-    v = m["verdict"]
+    v = comparisons.headline(m["comparisons"])[1]
     assert "beat" not in v and "fragile" in v
     assert "20 flagged bad-data day(s) sit in the test slice" in v
     rob = m["robustness"]
@@ -52,9 +53,10 @@ def test_few_days_deciding_the_win_is_fragile_even_when_nothing_is_flagged():
     data = _spiked_gbm(5)
     m = _evaluate(data, set())  # as if the quality check had missed them
     assert m["dm"]["p_value"] < 0.05
-    assert m["verdict_kind"] == "fragile_win" and "beat" not in m["verdict"]
+    v = comparisons.headline(m["comparisons"])[1]
+    assert m["verdict_kind"] == "fragile_win" and "beat" not in v
     assert m["robustness"]["concentration"]["fragile"]
-    assert "test days account for 80 % of the squared-error difference" in m["verdict"]
+    assert "test days account for 80 % of the squared-error difference" in v
 
 
 def test_clean_series_verdict_keeps_the_concentration_out_of_a_non_result():
@@ -64,7 +66,8 @@ def test_clean_series_verdict_keeps_the_concentration_out_of_a_non_result():
     m = _evaluate(data, set())
     assert m["robustness"]["flagged_test_days"] == 0 and m["robustness"]["excluding_flagged"] is None
     assert m["verdict_kind"] == "no_win"
-    assert "account for 80 %" not in m["verdict"] and "not a significant difference" in m["verdict"]
+    v = comparisons.headline(m["comparisons"])[1]
+    assert "account for 80 %" not in v and "within sampling error" in v
     assert "account for 80 %" in m["robustness"]["concentration"]["sentence"]
 
 

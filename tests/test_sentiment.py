@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core import comparisons
 from core.data import sentences
 from core.errors import ConfigError, DataError
 from core.result import Progress
@@ -59,7 +60,10 @@ def test_the_network_and_both_baselines_are_scored_on_the_same_test_sentences(ti
             assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["macro_f1"] <= 1
             assert np.sum(scores["confusion"]) == 604 and set(scores["per_class"]) == set(se.LABELS)
         assert m["baselines"]["tfidf_logreg"]["accuracy"] > m["majority_share"] + 0.1
-        assert m["baselines"]["lexicon"]["versus_model"]["verdict"] in ("better", "worse", "tie")
+        assert [c["baseline"] for c in m["comparisons"]] == ["tfidf_logreg", "lexicon"]
+        lexicon = comparisons.find(m["comparisons"], "lexicon")
+        assert lexicon["model_value"] == pytest.approx(m["accuracy"])
+        assert lexicon["baseline_value"] == pytest.approx(m["baselines"]["lexicon"]["accuracy"])
         a = result.arrays
         assert np.mean(a["probs_model"].argmax(1) == a["y_test"]) == pytest.approx(m["accuracy"])
         assert {"model.keras", "tfidf.joblib"} <= set(result.files)
@@ -154,14 +158,16 @@ def test_preset_sentences_are_what_the_numbers_show(preset_runs):
     accuracy = []
     for seed in (0, 1, 2):
         m = preset_runs["small-data-baseline-wins", seed].metrics
-        assert m["baselines"]["tfidf_logreg"]["versus_model"]["verdict"] in ("tie", "worse"), seed
+        assert comparisons.find(m["comparisons"], "tfidf_logreg")["verdict"] in ("tie", "worse"), seed
         for scorer in ("model", "tfidf_logreg", "lexicon"):  # negation-is-hard
             overall = m["accuracy"] if scorer == "model" else m["baselines"][scorer]["accuracy"]
             assert m["negation"][scorer] < overall, (seed, scorer)
         m = preset_runs["300-sentences", seed].metrics
         tfidf, lexicon = m["baselines"]["tfidf_logreg"]["accuracy"], m["baselines"]["lexicon"]["accuracy"]
         assert lexicon > tfidf > m["accuracy"] and lexicon == pytest.approx(0.73, abs=0.005), seed
-        assert m["baselines"]["tfidf_logreg"]["versus_model"]["verdict"] == "worse", seed
+        assert comparisons.find(m["comparisons"], "tfidf_logreg")["verdict"] == "worse", seed
+        kind, text = comparisons.headline(m["comparisons"])  # the headline names the best scorer: the lexicon
+        assert kind == "warning" and text.startswith("**Lexicon (rule) does better"), seed
         run = preset_runs["what-attention-looks-at", seed]
         m = run.metrics
         assert m["accuracy"] < m["baselines"]["tfidf_logreg"]["accuracy"]

@@ -10,8 +10,8 @@ from plotly.subplots import make_subplots
 from core import classification
 from core.charts import live, style
 from core.result import Result
+from core.tasks.anomaly.config import SCORERS
 
-SCORERS = {"ae": "autoencoder", "pca": "PCA (linear)", "iforest": "IsolationForest"}
 COLOURS = {"ae": style.MODEL, "pca": style.NAIVE, "iforest": style.BASELINE_MUTED}
 
 
@@ -151,31 +151,3 @@ def costs(result: Result, review_cost: float) -> go.Figure:
 
 def training(result: Result) -> go.Figure:
     return live.loss_curves(live.from_arrays(result.arrays), "Reconstruction loss (normal rows)", height=320)
-
-
-def verdict(metrics: dict) -> tuple[str, str] | None:
-    """The page's headline: which scorer ranks the anomalies best by PR-AUC, and whether the test
-    rows can tell (the stored bootstrap interval of the autoencoder minus each baseline). Returns
-    (streamlit call: success / warning / info, markdown), or None without labelled comparisons."""
-    comparisons = {key: metrics[key].get("ae_minus_pr_auc") for key in ("pca", "iforest") if key in metrics}
-    comparisons = {k: c for k, c in comparisons.items() if c and c.get("difference") is not None}
-    if not comparisons:
-        return None
-
-    def interval(c: dict) -> str:
-        return f"{c['difference']:+.3f}, 95 % interval {c['low']:+.3f} to {c['high']:+.3f}"
-
-    worse = {k: c for k, c in comparisons.items() if c["verdict"] == "worse"}
-    if worse:
-        key = min(worse, key=lambda k: worse[k]["difference"])
-        others = "; ".join(f"vs {SCORERS[k]} {interval(c)}: {'within sampling error' if c['verdict'] == 'tie' else c['verdict']}"
-                           for k, c in comparisons.items() if k != key)
-        return "warning", (f"**{SCORERS[key]} ranks the anomalies better than the autoencoder**: PR-AUC difference "
-                           f"(autoencoder minus {SCORERS[key]}) {interval(worse[key])}, outside sampling error. The "
-                           "autoencoder is not the best tool for these rows." + (f" ({others}.)" if others else ""))
-    if all(c["verdict"] == "better" for c in comparisons.values()):
-        parts = "; ".join(f"vs {SCORERS[k]} {interval(c)}" for k, c in comparisons.items())
-        return "success", f"The autoencoder ranks the anomalies best by PR-AUC, beyond sampling error ({parts})."
-    ties = "; ".join(f"vs {SCORERS[k]} {interval(c)}" for k, c in comparisons.items() if c["verdict"] == "tie")
-    return "info", ("No clear winner: the autoencoder's PR-AUC differs from a baseline's by less than the test rows "
-                    f"can resolve ({ties}). A tie is an answer: the simpler model does as well here.")

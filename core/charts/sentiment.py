@@ -15,8 +15,8 @@ from core.charts import confusion as confusion_chart
 from core.charts import live, style
 from core.data.sentences import LABELS
 from core.result import Result
+from core.tasks.sentiment.config import SCORERS
 
-SCORERS = {"model": "network", "tfidf_logreg": "TF-IDF + logistic regression", "lexicon": "lexicon (rule)"}
 LABEL_COLOURS = {"negative": "#d62728", "neutral": "#7f7f7f", "positive": "#2ca02c"}
 
 

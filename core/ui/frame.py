@@ -41,3 +41,12 @@ def sidebar_status() -> None:
     workers = f"{load['workers']} worker{'s' if load['workers'] != 1 else ''}" if load["workers"] else "starting…"
     st.sidebar.caption(f"**Training engine:** {workers}"
                        + (f" · {load['running']} running, {load['queued']} queued" if load["running"] or load["queued"] else ""))
+
+
+def headline(comparisons_list: list[dict]) -> None:
+    """The page's verdict box, written by ``core.comparisons.headline`` from the run's comparisons:
+    green only when the model beats every baseline beyond sampling error."""
+    from core import comparisons
+
+    kind, text = comparisons.headline(comparisons_list)
+    getattr(st, kind)(text)

@@ -20,6 +20,7 @@ ACTIVATIONS = ("relu", "tanh", "elu")
 TRAIN_ON = ("normal", "all")
 SCALINGS = ("log-standard", "standard", "robust")
 MODELS = ("dense", "conv1d")
+SCORERS = {"ae": "autoencoder", "pca": "PCA (linear)", "iforest": "IsolationForest"}
 
 
 @dataclass(frozen=True)

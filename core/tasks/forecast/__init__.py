@@ -63,7 +63,7 @@ from core.tasks.forecast.windows import (
     warmup_rows,
 )
 
-SCHEMA = 3  # 2: data_quality, robustness, verdict_kind, ...; 3: walk-forward left to its own task
+SCHEMA = 4  # 2: data_quality, robustness, verdict_kind, ...; 3: walk-forward left to its own task; 4: comparisons
 
 __all__ = ["FEATURES", "FEATURE_HELP", "MAX_LAG", "MIN_TEST", "MIN_TRAIN", "MIN_VAL", "MODELS", "MODEL_LABELS",
            "NAME", "PRESETS", "ROLL", "RSI_DAYS", "SCHEMA", "TARGETS", "Config", "Dataset", "Evaluation",

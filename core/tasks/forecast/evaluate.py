@@ -51,9 +51,13 @@ def evaluate(config: Config, ds: Dataset, origins: np.ndarray, forecast: np.ndar
     for h, row in enumerate(rows):
         row["dm"] = fm.diebold_mariano(actual[:, h], forecast[:, h], base["naive"][:, h], horizon=h + 1)
     metrics["per_horizon"] = rows
-    metrics["robustness"] = fv.robustness(actual[:, 0], forecast[:, 0], base["naive"][:, 0],
-                                          ds.dates[origins + 1], flagged or set())
-    metrics["verdict"], metrics["verdict_kind"] = headline(config, metrics)
+    versus = [fv.versus(MODEL_LABELS[config.model], name, baseline_label(config, name), actual[:, 0], forecast[:, 0],
+                        base[name][:, 0], ds.dates[origins + 1], flagged or set()) for name in ("naive", "drift", "mean")]
+    metrics["robustness"] = versus[0].pop("robustness")  # the page's robustness view is against the naive forecast
+    for c in versus[1:]:
+        c.pop("robustness")
+    metrics["comparisons"] = versus
+    metrics["verdict_kind"] = fv.kind(versus[0])
 
     # split-conformal interval from validation residuals, one half-width per step
     val_actual = ds.targets(ds.val_origins)
@@ -125,10 +129,12 @@ def mase_scale(config: Config, train_target: np.ndarray) -> float | None:
     return fm.naive_scale(train_target, "zero" if config.target == "log_return" else "previous")
 
 
-def headline(config: Config, metrics: dict[str, Any]) -> tuple[str, str]:
-    """The verdict sentence and its kind (verdict.py: robust checks before "significant")."""
-    naive = "the random walk (zero return)" if config.target == "log_return" else "the naive 'tomorrow = today' price"
-    return fv.verdict(MODEL_LABELS[config.model], naive, metrics)
+def baseline_label(config: Config, name: str) -> str:
+    """How the page names a baseline: the naive forecast is the random walk (returns) or
+    "tomorrow = today" (prices)."""
+    if name == "naive":
+        return "the random walk (zero return)" if config.target == "log_return" else "the naive 'tomorrow = today' price"
+    return {"drift": "the drift forecast", "mean": "the historical mean"}[name]
 
 
 def lag_diagnostic(ds: Dataset, origins: np.ndarray, forecast: np.ndarray, is_price: bool) -> dict[str, Any]:

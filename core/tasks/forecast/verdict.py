@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import comparisons
 from core import metrics as fm
 
-ALPHA = 0.05
+ALPHA = comparisons.ALPHA
 SHARE = 0.8            # "k test days account for 80 % of the squared-error difference"
 FEW_DAYS_SHARE = 0.02  # ... and k at most 2 % of the test days (or 3 days) makes the win fragile
 
@@ -85,41 +86,41 @@ def _fragility(gain: float, rob: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def verdict(label: str, naive: str, metrics: dict[str, Any]) -> tuple[str, str]:
-    """(sentence, kind); kind is robust_win, fragile_win, insignificant_win, no_win or
-    significant_loss. Never "beat ... significant" unless the robust checks agree."""
-    m, n = metrics["model"]["rmse"], metrics["naive"]["rmse"]
-    p = metrics["dm"]["p_value"]
-    count = metrics["n_test"]
-    rob = metrics.get("robustness") or {}
-    if m is None or n is None or n == 0:
-        return f"The {label}'s test RMSE could not be compared with {naive}.", "no_win"
-    gain = (n - m) / n * 100
-    significant = p is not None and p < ALPHA
-    concentration = (rob.get("concentration") or {}).get("sentence", "")
-    flagged = rob.get("flagged_test_days", 0)
-    caution = (f" Caution: {flagged} flagged bad-data day(s) sit in the test slice." if flagged else "")
-    if gain > 0 and significant:
-        reasons = _fragility(gain, rob) if rob else []
-        if reasons:
-            text = (f"The {label}'s RMSE is {gain:.1f} % lower than {naive}'s on {count} test points "
-                    f"(squared-error Diebold-Mariano p = {_p(p)}), but the result is fragile: {'; '.join(reasons)}.")
-            return text, "fragile_win"
-        dma = rob.get("dm_absolute", {}).get("p_value")
-        text = (f"The {label} beat {naive} by {gain:.1f} % in RMSE on {count} test points; the difference is "
-                f"significant at 5 % (Diebold-Mariano p = {_p(p)}; absolute-error test p = {_p(dma)}). "
-                f"{concentration}")
-        return text, "robust_win"
-    if gain > 0:
-        text = (f"The {label} beat {naive} by {gain:.1f} % in RMSE on {count} test points; the difference is "
-                f"not significant at 5 % (Diebold-Mariano p = {_p(p)}).{caution}")
-        return text, "insignificant_win"
-    text = (f"The {label} did not beat {naive}: its RMSE is {-gain:.1f} % higher on {count} test points "
-            f"({'significantly worse' if significant else 'not a significant difference'} at 5 %, "
-            f"Diebold-Mariano p = {_p(p)}).{' ' + concentration if significant else ''}{caution}")
-    # Without a significant difference the net squared-error difference is close to zero, and
-    # "k days make 80 % of it" says nothing: the concentration is named for real differences only.
-    return text, "significant_loss" if significant else "no_win"
+def versus(label: str, baseline: str, baseline_label: str, actual: np.ndarray, forecast: np.ndarray,
+           baseline_forecast: np.ndarray, dates: pd.DatetimeIndex, flagged: set[str]) -> dict[str, Any]:
+    """The model against one baseline at step 1, in the shared comparison schema: RMSE, the
+    squared-error Diebold-Mariano test, and as caveats the robust checks that stop a significant
+    win from being called "better" (``_fragility``), or the flagged days behind any other result."""
+    dm = fm.diebold_mariano(actual, forecast, baseline_forecast, horizon=1)
+    rob = robustness(actual, forecast, baseline_forecast, dates, flagged)
+    m, b = fm.rmse(actual, forecast), fm.rmse(actual, baseline_forecast)
+    p = dm["p_value"]
+    gain = (b - m) / b * 100 if m is not None and b else 0.0
+    if gain > 0 and p is not None and p < ALPHA:
+        caveats = _fragility(gain, rob)
+    elif rob["flagged_test_days"]:
+        caveats = [f"{rob['flagged_test_days']} flagged bad-data day(s) sit in the test slice"]
+    else:
+        caveats = []
+    out = comparisons.comparison(scorer="model", scorer_label=label, baseline=baseline, baseline_label=baseline_label,
+                                 metric="rmse", higher_is_better=False, model_value=m, baseline_value=b,
+                                 test="Diebold-Mariano (squared error)", p_value=p, n=dm["n"], unit="test points",
+                                 caveats=caveats)
+    return out | {"robustness": rob}
+
+
+def kind(c: dict[str, Any]) -> str:
+    """What the comparison with the naive forecast amounts to: robust_win (the only green
+    headline), fragile_win, insignificant_win, no_win or significant_loss."""
+    gain = c["difference"] is not None and c["difference"] < 0
+    significant = c["p_value"] is not None and c["p_value"] < ALPHA
+    if c["verdict"] == "better":
+        return "robust_win"
+    if c["verdict"] == "worse":
+        return "significant_loss"
+    if gain and significant:
+        return "fragile_win"
+    return "insignificant_win" if gain else "no_win"
 
 
 def backtest_caveat(metrics: dict[str, Any]) -> str:

@@ -22,18 +22,19 @@ from typing import Any
 
 import numpy as np
 
+from core import comparisons
 from core import metrics as fm
 from core.data.prices import PriceData
 from core.errors import ConfigError, DataError
 from core.result import Progress, Result, jsonable
 from core.tasks.forecast import models
 from core.tasks.forecast.config import MODEL_LABELS, Config
-from core.tasks.forecast.evaluate import mase_scale
+from core.tasks.forecast.evaluate import baseline_label, mase_scale
 from core.tasks.forecast.windows import MIN_TEST, Dataset, baselines, prepare, required_rows, warmup_rows
 from core.tasks.forecast.windows import load_data as _load_forecast_data
 
 NAME = "forecast-walk-forward"
-SCHEMA = 1
+SCHEMA = 2  # 2: metrics["comparisons"] (core.comparisons)
 PRESETS: dict = {}  # the forecast presets apply: findl prewarm trains this after each one with walk_forward > 0
 MIN_PER_WINDOW = 5  # test windows per walk-forward window
 
@@ -87,7 +88,9 @@ def train(config: Config, data: PriceData, progress: Progress) -> Result:
                    "naive": baselines(ds, te)["naive"][:, 0].astype(float)})
     info = {"data": {"name": data.name, "source": data.source}, "target": config.target,
             "model_label": MODEL_LABELS[config.model], "notes": list(data.notes)}
-    return Result(metrics=jsonable({"walk_forward": metrics, "target": config.target, "n_test": len(te)}),
+    versus = metrics.pop("comparisons")
+    return Result(metrics=jsonable({"walk_forward": metrics, "comparisons": versus,
+                                    "target": config.target, "n_test": len(te)}),
                   arrays=arrays, info=info)
 
 
@@ -142,18 +145,19 @@ def walk_forward(config: Config, ds: Dataset, trainer, progress: Progress | None
             "naive": fm.forecast_metrics(actual, naive, scale=scale, reference=ref),
             "mean_rmse_ratio": float(np.mean(ratios)) if ratios else None,
             "windows_beating_naive": int(sum(w["beat_naive"] for w in windows)), "dm": dm}
-    return {"enabled": True, "windows": windows, "mean": mean, "method": method,
-            "sentence": _sentence(config, windows, mean)}, arrays
+    versus = comparisons.comparison(
+        scorer="model", scorer_label=MODEL_LABELS[config.model], baseline="naive",
+        baseline_label=baseline_label(config, "naive"), metric="rmse", higher_is_better=False,
+        model_value=mean["model"]["rmse"], baseline_value=mean["naive"]["rmse"],
+        test="Diebold-Mariano (squared error), all windows", p_value=dm["p_value"], n=dm["n"], unit="test points")
+    return {"enabled": True, "windows": windows, "mean": mean, "method": method, "comparisons": [versus],
+            "sentence": _sentence(config, windows, mean, versus)}, arrays
 
 
-def _sentence(config: Config, windows: list[dict], mean: dict) -> str:
+def _sentence(config: Config, windows: list[dict], mean: dict, versus: dict) -> str:
     label = MODEL_LABELS[config.model]
     won = mean["windows_beating_naive"]
     ratio = mean["mean_rmse_ratio"]
-    p = (mean.get("dm") or {}).get("p_value")
-    significant = p is not None and p < 0.05
-    verdict = ("significantly" if significant else "not significantly") + (
-        " better" if (mean["model"]["rmse"] or 0) < (mean["naive"]["rmse"] or 0) else " worse")
     return (f"The {label} had a lower RMSE than the naive forecast in {won} of {len(windows)} windows "
             f"(mean RMSE ratio {'n/a' if ratio is None else format(ratio, '.3f')}); over all windows it is "
-            f"{verdict} than the naive forecast (Diebold-Mariano p = {'n/a' if p is None else format(p, '.2g')}).")
+            f"{comparisons.phrase(versus)}.")

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core import classification
+from core import comparisons
 from core.data import sentences
 from core.data.sentences import LABELS, Sentences
 from core.errors import DataError, TrainingDiverged
 from core.result import Progress, Result, jsonable
 from core.tasks.sentiment import baselines
-from core.tasks.sentiment.config import NAME, PRESETS, Config
+from core.tasks.sentiment.config import NAME, PRESETS, SCORERS, Config
 
-SCHEMA = 1
+SCHEMA = 2  # 2: metrics["comparisons"] in the shared schema (core.comparisons)
 SPLIT_SEED = 0  # the test split of a user's file: fixed, so every run is tested on the same sentences
 MIN_PER_CLASS = 10
 MONITOR = "accuracy"  # early stopping: see Trainer.fit (validation cross-entropy bottoms out at epoch 1-2)
@@ -95,17 +95,18 @@ def _scores(y: np.ndarray, predicted: np.ndarray) -> dict:
             "confusion": skm.confusion_matrix(y, predicted, labels=[0, 1, 2]).tolist()}
 
 
-def _versus(y: np.ndarray, model: np.ndarray, baseline: np.ndarray) -> dict:
+def _versus(y: np.ndarray, model: np.ndarray, baseline: np.ndarray, key: str) -> dict:
     """McNemar on right/wrong per sentence: only sentences where the two disagree on being right count."""
-    return classification.compare(np.ones(len(y)), (model == y).astype(float), (baseline == y).astype(float))
+    return comparisons.mcnemar(y, model == y, baseline == y, scorer="model", scorer_label=SCORERS["model"],
+                               baseline=key, baseline_label=SCORERS[key], unit="test sentences")
 
 
 def _evaluate(y: np.ndarray, texts: list[str], predicted: dict[str, np.ndarray], lexicon: baselines.Lexicon) -> dict:
     """The issue's metric keys for the network and both baselines on one labelled set, plus the
     slice of sentences with a negation cue (where bag-of-words is expected to stumble)."""
     out = _scores(y, predicted["model"])
-    out["baselines"] = {key: _scores(y, predicted[key]) | {"versus_model": _versus(y, predicted["model"], predicted[key])}
-                        for key in ("tfidf_logreg", "lexicon")}
+    out["baselines"] = {key: _scores(y, predicted[key]) for key in ("tfidf_logreg", "lexicon")}
+    out["comparisons"] = [_versus(y, predicted["model"], predicted[key], key) for key in ("tfidf_logreg", "lexicon")]
     out["majority_share"] = float(np.bincount(y, minlength=3).max() / len(y))
     negated = np.array([lexicon.has_negation(t) for t in texts], bool)
     out["negation"] = {"n": int(negated.sum()), **{

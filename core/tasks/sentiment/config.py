@@ -17,6 +17,7 @@ NAME = "sentiment"
 SOURCES = ("bundled", "csv")
 ARCHS = ("bilstm", "transformer")
 CLASS_WEIGHTS = ("balanced", "none")
+SCORERS = {"model": "network", "tfidf_logreg": "TF-IDF + logistic regression", "lexicon": "lexicon (rule)"}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import classification
+from core import classification, comparisons
 from core.config import TaskConfig, param
 from core.data import toy2d
 from core.errors import ConfigError, DataError
@@ -22,7 +22,7 @@ from core.result import Progress, Result
 from core.tasks import Preset
 
 NAME = "playground"
-SCHEMA = 2
+SCHEMA = 3  # 3: metrics["comparisons"] in the shared schema (core.comparisons)
 GRID = 60           # boundary heatmap resolution (GRID x GRID)
 NEURON_GRID = 30    # per-neuron heatmaps
 MAX_SNAPSHOTS = 50  # snapshots of the boundary over training (the epoch scrubber)
@@ -212,9 +212,9 @@ class _Scaler:
         return ((x - self.mean) / self.std).astype(np.float32)
 
 
-def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model) -> tuple[dict, dict]:
+def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model) -> tuple[dict, list]:
     """Majority class and logistic regression on the same split; each compared with the network
-    (McNemar, see core.classification). Logistic regression sees the network's inputs; when those
+    (McNemar, in the comparison schema of core.comparisons). Logistic regression sees the network's inputs; when those
     are not x1, x2, a second logistic regression on x1, x2 shows what the features alone buy."""
     from sklearn.linear_model import LogisticRegression
 
@@ -229,13 +229,19 @@ def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model)
         scale = _Scaler(raw[train_idx])  # fit on the training rows only, like the network's
         model = LogisticRegression().fit(scale(raw[train_idx]), y_tr)
         probs[name] = model.predict_proba(scale(raw[test_idx]))[:, 1]
-    baselines, comparisons = {}, {}
+    baselines, versus = {}, []
+    y_test = y_te >= 0.5
+    labels = {"majority": "always predicting the majority class",
+              "logistic": f"logistic regression on the same inputs ({', '.join(FEATURES[f][0] for f in config.features)})"}
     for name, p in probs.items():
         m = classification.binary_metrics(y_te, p)
         baselines[name] = {"test_accuracy": m["accuracy"], "test_auc": None if name == "majority" else m["auc"],
                            "test_f1": m["f1"], "inputs": list(inputs.get(name, ()))}
-        comparisons[name] = classification.compare(y_te, p_model, p)
-    return baselines, comparisons
+        if name in labels:
+            versus.append(comparisons.mcnemar(y_te, (p_model >= 0.5) == y_test, (p >= 0.5) == y_test,
+                                              scorer="network", scorer_label="network", baseline=name,
+                                              baseline_label=labels[name], unit="test points"))
+    return baselines, versus
 
 
 def _evaluate(params, feats, y, activation) -> tuple[float, float]:
