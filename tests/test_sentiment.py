@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,25 @@ def test_stored_run_scores_and_explains_sentences_like_training_did(tiny_runs, t
                 se.predict(stored, {"text": bad, "explain": True})
         with pytest.raises(DataError, match="list of strings"):
             se.predict(stored, {"texts": "not a list"})
+
+
+def test_rows_without_a_token_never_reach_the_network():
+    """cuDNN's LSTM (Keras 3 on a GPU) fails an assertion on a fully padded row instead of falling
+    back: an empty cell in a scored file would end the run. Checked here on the CPU by a network
+    that refuses such rows."""
+
+    class Refuses:
+        def __call__(self, ids):
+            assert (ids != 0).any(axis=1).all(), "a fully padded row reached the network"
+            return types.SimpleNamespace(numpy=lambda: np.tile([0.0, 0.0, 1.0], (len(ids), 1)))
+
+    loaded = se._Loaded.__new__(se._Loaded)
+    loaded.ids = lambda texts: np.array([[3, 4, 0] if t else [0, 0, 0] for t in texts], dtype=np.int32)
+    loaded._logits = Refuses()
+    probs = loaded.probs(["profit rose", "", "loss widened"])
+    assert np.isnan(probs[1]).all() and not np.isnan(probs[[0, 2]]).any()
+    assert probs[0].argmax() == 2 and probs[0].sum() == pytest.approx(1)
+    assert np.isnan(loaded.probs([""])).all()
 
 
 def test_evaluate_file_has_the_same_keys_for_a_labelled_file(tiny_runs, tmp_path):

@@ -227,7 +227,18 @@ class _Loaded:
         return self.vectorizer(np.array(texts, dtype=object)).numpy().astype(np.int32)
 
     def probs(self, texts: list[str]) -> np.ndarray:
-        return _softmax(self._logits(self.ids(texts)).numpy())
+        """Class probabilities per text; NaN for a text with no token at all (an empty cell).
+
+        Why rows without tokens never reach the network: a fully padded row makes cuDNN's LSTM
+        kernel (Keras 3 on a GPU) fail an assertion instead of falling back, and the run would end
+        on the first empty cell of a scored file. Readers skip empty texts already; this is the
+        guard for every other caller of ``predict``."""
+        ids = self.ids(texts)
+        has_words = (ids != 0).any(axis=1)
+        out = np.full((len(texts), len(LABELS)), np.nan, dtype=np.float32)
+        if has_words.any():
+            out[has_words] = _softmax(self._logits(ids[has_words]).numpy())
+        return out
 
 
 def _loaded(result: Result) -> _Loaded:
