@@ -220,7 +220,7 @@ def test_forecasting_preset_run_shows_model_beside_baselines():
     assert at.selectbox(key="fc.source").value == "gbm"
     at = _train_forecast(at)
     assert not at.exception and not at.error
-    verdict = " ".join(x.value for x in list(at.warning) + list(at.success))
+    verdict = " ".join(x.value for x in list(at.warning) + list(at.success) + list(at.info))
     assert "random walk" in verdict and "Diebold-Mariano" in verdict
     assert {"Model RMSE", "Naive RMSE"} <= {m.label for m in at.metric}
     table = at.table[0].value
@@ -233,7 +233,7 @@ def test_forecasting_walk_forward_tab_runs_its_own_job():
     at = _open("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"})
     at = _train_forecast(at)
     assert not at.exception and not at.error
-    verdict = [x.value for x in list(at.warning) + list(at.success)]
+    verdict = [x.value for x in list(at.warning) + list(at.success) + list(at.info)]
     at.session_state["fc:tab"] = "Walk-forward"  # only the open tab is drawn
     at.run()
     charts_before = _charts(at)
@@ -245,7 +245,7 @@ def test_forecasting_walk_forward_tab_runs_its_own_job():
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert "Walk-forward windows" in titles
     assert any("windows" in m.value and "Diebold-Mariano" in m.value for m in at.markdown)
-    assert [x.value for x in list(at.warning) + list(at.success)] == verdict
+    assert [x.value for x in list(at.warning) + list(at.success) + list(at.info)] == verdict
 
 
 def test_forecasting_controls_and_bad_links():

@@ -39,10 +39,12 @@ TASK_MODULES: dict[str, str] = {lesson.task: lesson.module for lesson in catalog
 
 @dataclass(frozen=True)
 class Preset:
-    """A lesson: settings plus one sentence of what it shows."""
+    """A lesson: settings, one sentence of what to look at (no result figures: those come from
+    the run), and the claims (``core.lessons.Claim``) the run is checked against on screen."""
 
     description: str
     settings: dict[str, Any] = field(default_factory=dict)
+    claims: tuple = ()
 
 
 class TaskData(Protocol):
