@@ -1,5 +1,3 @@
-import io
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -9,18 +7,16 @@ from core.charts import anomaly as charts
 from core.charts import confusion as confusion_chart
 from core.tasks import anomaly as an
 from core.tasks.anomaly import thresholds
-from core.ui import data as page_data
 from core.ui import frame, job_panel
-from core.ui.controls import Controls
+from core.ui.page import LessonPage, download_file, download_table
 
-frame.header("Autoencoder anomaly detection",
-             "An autoencoder learns what normal rows look like and flags the ones it cannot reconstruct. Next to it, "
-             "always: PCA (a linear autoencoder) and IsolationForest on the same rows. When a baseline does better, "
-             "the page says so.")
+page = LessonPage(an, "an", "Autoencoder anomaly detection",
+                  "An autoencoder learns what normal rows look like and flags the ones it cannot reconstruct. Next "
+                  "to it, always: PCA (a linear autoencoder) and IsolationForest on the same rows. When a baseline "
+                  "does better, the page says so.")
 
-controls = Controls(an.Config, "an")
+controls = page.controls
 sb = st.sidebar
-controls.preset_picker(an.PRESETS, where=sb)
 
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
@@ -61,14 +57,11 @@ controls.number("seed", "Seed", where=sb)
 controls.slider("val_fraction", "Validation share", step=0.05, where=sb)
 controls.slider("test_fraction", "Test share", step=0.05, where=sb)
 
-config, data, _ = page_data.settings_and_data(
-    an, controls, upload, "Upload a CSV in the sidebar: numeric columns, optionally a label column (label, Class or "
+config, data, _ = page.settings_and_data(
+    upload, "Upload a CSV in the sidebar: numeric columns, optionally a label column (label, Class or "
     "y; 1 = anomaly), one row per event in time order." if source == "csv" else None)
 
-
-result = job_panel.result_or_last(an, config, data,
-                                  live_view=job_panel.live_loss("Live reconstruction loss", "an:live"))
-controls.lesson(result)
+result = page.result(live_view=job_panel.live_loss("Live reconstruction loss", "an:live"))
 m, a = result.metrics, result.arrays
 if "y_test" not in a:
     st.info("No labels: the scores below rank rows by how unusual they are; without labels nothing can say how "
@@ -120,70 +113,82 @@ if "y_test" in a:
 else:
     st.metric("Flagged test rows", f"{int(flagged.sum())} of {len(flagged)}")
 
-names = ["Errors", "ROC & PR", "Threshold sweep", "Latent space", "Why flagged", "Timeline", "Costs", "Training",
-         "Downloads"]
-tabs = dict(zip(names, st.tabs(names, key="an:tab", on_change="rerun"), strict=True))
-with tabs["Errors"]:
-    if tabs["Errors"].open:  # only the open tab is drawn
-        log_y = st.toggle("Log scale", key="an:log")
-        st.plotly_chart(charts.error_histogram(result, cut, log_y), key="an:hist")
-        st.caption("The baselines' scores live on their own scales (PCA: reconstruction error of a linear model; "
-                   "IsolationForest: path length): compare them by rank in 'ROC & PR', 'Threshold sweep' and 'Costs'.")
-with tabs["ROC & PR"]:
-    if tabs["ROC & PR"].open:
-        if "y_test" in a and a["y_test"].any():
-            st.plotly_chart(charts.roc_pr(result), key="an:roc")
-        else:
-            st.info("Curves need labelled anomalies in the test rows.")
-with tabs["Threshold sweep"]:
-    if tabs["Threshold sweep"].open:
-        if "y_test" in a and a["y_test"].any():
-            st.plotly_chart(charts.threshold_sweep(result, cut), key="an:sweep")
-        else:
-            st.info("The sweep needs labelled anomalies in the test rows.")
-with tabs["Latent space"]:
-    if tabs["Latent space"].open:
-        st.plotly_chart(charts.latent(result), key="an:latent")
-        st.caption("The code in the middle of the network: anomalies that land among normal rows are the ones the "
-                   "reconstruction error cannot separate.")
-with tabs["Why flagged"]:
-    if tabs["Why flagged"].open:
-        order = a["explain_rows"]
-        labels = [f"#{i + 1}: error {a['ae_test'][row]:.3g}" + (f", label {int(a['y_test'][row])}" if "y_test" in a
-                                                                  else "") for i, row in enumerate(order[:50])]
-        pick = st.selectbox("One of the highest-scored test rows", range(len(labels)), format_func=lambda i: labels[i],
-                            key="an:explain")
-        st.plotly_chart(charts.why_flagged(result, pick), key="an:why")
-with tabs["Timeline"]:
-    if tabs["Timeline"].open:
-        if "dates_test" in a:
-            st.plotly_chart(charts.timeline(result, cut), key="an:timeline")
-        else:
-            st.info("The timeline is for market days: choose 'market days' as data.")
-with tabs["Costs"]:
-    if tabs["Costs"].open:
-        if "amount_test" in a and "y_test" in a:
-            review = st.columns([1, 3])[0].number_input("Cost of reviewing one alert", 0.0, 1e6, 5.0, 1.0, key="an:review")
-            st.plotly_chart(charts.costs(result, review), key="an:costs")
-            st.caption("Alerts are reviewed from each scorer's highest score down; a caught fraud saves its amount.")
-        else:
-            st.info("The cost view needs amounts and labels (card transactions, or a CSV with amount and label).")
-with tabs["Training"]:
-    if tabs["Training"].open:
-        st.plotly_chart(charts.training(result), key="an:loss")
-        st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch']}; "
-                   f"trained on {m['n_train']} rows ({m['train_on']}). Training: "
-                   + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
-with tabs["Downloads"]:
-    if tabs["Downloads"].open:
-        scored = pd.DataFrame({f"{key}_score": a[f"{key}_test"] for key in charts.SCORERS})
-        scored.insert(0, "test_row", np.arange(len(scored)))
-        if "dates_test" in a:
-            scored.insert(1, "date", a["dates_test"])
-        if "y_test" in a:
-            scored["label"] = a["y_test"]
-        scored["flagged"] = flagged.astype(int)
-        st.download_button("Scored test rows (CSV)", scored.to_csv(index=False), "anomaly_scores.csv", "text/csv")
-        if result.model_path:
-            with open(result.model_path, "rb") as fh:
-                st.download_button("Autoencoder (.keras)", io.BytesIO(fh.read()), "autoencoder.keras")
+# ---- views --------------------------------------------------------------------------------------
+labelled_anomalies = "y_test" in a and a["y_test"].any()  # curves and the sweep need some
+
+
+def errors_tab() -> None:
+    log_y = st.toggle("Log scale", key="an:log")
+    st.plotly_chart(charts.error_histogram(result, cut, log_y), key="an:hist")
+    st.caption("The baselines' scores live on their own scales (PCA: reconstruction error of a linear model; "
+               "IsolationForest: path length): compare them by rank in 'ROC & PR', 'Threshold sweep' and 'Costs'.")
+
+
+def roc_pr_tab() -> None:
+    if labelled_anomalies:
+        st.plotly_chart(charts.roc_pr(result), key="an:roc")
+    else:
+        st.info("Curves need labelled anomalies in the test rows.")
+
+
+def sweep_tab() -> None:
+    if labelled_anomalies:
+        st.plotly_chart(charts.threshold_sweep(result, cut), key="an:sweep")
+    else:
+        st.info("The sweep needs labelled anomalies in the test rows.")
+
+
+def latent_tab() -> None:
+    st.plotly_chart(charts.latent(result), key="an:latent")
+    st.caption("The code in the middle of the network: anomalies that land among normal rows are the ones the "
+               "reconstruction error cannot separate.")
+
+
+def why_flagged_tab() -> None:
+    order = a["explain_rows"]
+    labels = [f"#{i + 1}: error {a['ae_test'][row]:.3g}" + (f", label {int(a['y_test'][row])}" if "y_test" in a
+                                                              else "") for i, row in enumerate(order[:50])]
+    pick = st.selectbox("One of the highest-scored test rows", range(len(labels)), format_func=lambda i: labels[i],
+                        key="an:explain")
+    st.plotly_chart(charts.why_flagged(result, pick), key="an:why")
+
+
+def timeline_tab() -> None:
+    if "dates_test" in a:
+        st.plotly_chart(charts.timeline(result, cut), key="an:timeline")
+    else:
+        st.info("The timeline is for market days: choose 'market days' as data.")
+
+
+def costs_tab() -> None:
+    if "amount_test" in a and "y_test" in a:
+        review = st.columns([1, 3])[0].number_input("Cost of reviewing one alert", 0.0, 1e6, 5.0, 1.0, key="an:review")
+        st.plotly_chart(charts.costs(result, review), key="an:costs")
+        st.caption("Alerts are reviewed from each scorer's highest score down; a caught fraud saves its amount.")
+    else:
+        st.info("The cost view needs amounts and labels (card transactions, or a CSV with amount and label).")
+
+
+def training_tab() -> None:
+    st.plotly_chart(charts.training(result), key="an:loss")
+    st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch']}; "
+               f"trained on {m['n_train']} rows ({m['train_on']}). Training: "
+               + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+
+
+def downloads_tab() -> None:
+    scored = pd.DataFrame({f"{key}_score": a[f"{key}_test"] for key in charts.SCORERS})
+    scored.insert(0, "test_row", np.arange(len(scored)))
+    if "dates_test" in a:
+        scored.insert(1, "date", a["dates_test"])
+    if "y_test" in a:
+        scored["label"] = a["y_test"]
+    scored["flagged"] = flagged.astype(int)
+    download_table("Scored test rows (CSV)", scored, "anomaly_scores.csv")
+    if result.model_path:
+        download_file("Autoencoder (.keras)", result.model_path, "autoencoder.keras")
+
+
+page.tabs({"Errors": errors_tab, "ROC & PR": roc_pr_tab, "Threshold sweep": sweep_tab, "Latent space": latent_tab,
+           "Why flagged": why_flagged_tab, "Timeline": timeline_tab, "Costs": costs_tab, "Training": training_tab,
+           "Downloads": downloads_tab})

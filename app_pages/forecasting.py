@@ -1,4 +1,3 @@
-import io
 import json
 
 import pandas as pd
@@ -7,19 +6,17 @@ import streamlit as st
 from core.charts import forecast as charts
 from core.tasks import forecast as fc
 from core.tasks.forecast import walk_forward as wf_task
-from core.ui import data as page_data
 from core.ui import frame, job_panel
-from core.ui.controls import Controls
+from core.ui.page import LessonPage, download_file, download_table
 
-frame.header("LSTM forecasting, honestly",
-             "Can a recurrent network forecast stock returns? Every model here stands next to the random walk "
-             "('tomorrow = today'), drift and historical-mean baselines, on a chronological test slice it never "
-             "saw and, on request, in a walk-forward backtest. When the model does not beat the random walk, the page "
-             "says so.")
+page = LessonPage(fc, "fc", "LSTM forecasting, honestly",
+                  "Can a recurrent network forecast stock returns? Every model here stands next to the random "
+                  "walk ('tomorrow = today'), drift and historical-mean baselines, on a chronological test slice it "
+                  "never saw and, on request, in a walk-forward backtest. When the model does not beat the random "
+                  "walk, the page says so.")
 
-controls = Controls(fc.Config, "fc")
+controls = page.controls
 sb = st.sidebar
-controls.preset_picker(fc.PRESETS, where=sb)
 
 # ---- data -----------------------------------------------------------------------------------------
 sb.header("Data")
@@ -70,8 +67,8 @@ controls.slider("walk_forward", "Walk-forward windows", where=sb)
 controls.slider("interval_level", "Prediction interval level", step=0.01, where=sb)
 controls.number("cost_bps", "Toy backtest cost per trade (bps)", step=1.0, where=sb)
 
-config, data, error = page_data.settings_and_data(
-    fc, controls, upload, "Upload a CSV in the sidebar: a date column plus a price column (Close, Adj Close or "
+config, data, error = page.settings_and_data(
+    upload, "Upload a CSV in the sidebar: a date column plus a price column (Close, Adj Close or "
     "price), optionally Volume." if source == "csv" else None)
 if error and source == "yahoo":
     st.info("The bundled S&P 500 and NASDAQ data (1999-2018) work offline: choose them as price source.")
@@ -79,10 +76,7 @@ if data is not None:
     for finding in data.quality:  # bad ticks, format errors: they can decide the verdict
         (st.warning if finding.severity == "warning" else st.caption)("Data quality: " + finding.message)
 
-
-result = job_panel.result_or_last(fc, config, data, auto=False,
-                                  live_view=job_panel.live_loss("Live loss (scaled MSE)", "fc:live"))
-controls.lesson(result)
+result = page.result(auto=False, live_view=job_panel.live_loss("Live loss (scaled MSE)", "fc:live"))
 
 m = result.metrics
 # green only for robust, significant wins (core/tasks/forecast/verdict.py decides each comparison)
@@ -145,83 +139,94 @@ for note in result.info.get("notes", []):
     if data is None or note not in data.notes:  # the data's own notes are already under the title
         st.caption(f"Note: {note}.")
 
-tabs = st.tabs(["Forecast", "Series and split", "Per horizon", "Is it just lagging?", "Walk-forward",
-                "Toy backtest", "Training", "Downloads"], key="fc:tab", on_change="rerun")
-with tabs[0]:
-    if tabs[0].open:  # only the open tab is drawn
-        horizon = int(result.arrays["forecast"].shape[1])
-        c1, c2 = st.columns(2)
-        window = c1.select_slider("Show", ["last 60 days", "last 120 days", "last 250 days", "whole test slice"],
-                                  value="last 120 days", key="fc:window")
-        step = c2.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
-        last = None if window.startswith("whole") else int(window.split()[1])
-        st.plotly_chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
-        interval = m.get("interval") or {}
-        if interval:
-            st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
-                       f"measured test coverage {interval.get('coverage', float('nan')):.1%}, mean width "
-                       f"{interval.get('mean_width', float('nan')):.4g}.")
-with tabs[1]:
-    if tabs[1].open:  # only the open tab is drawn
-        st.plotly_chart(charts.split_figure(result, config), key="fc:split")
-        parts = result.info.get("splits", {})
-        st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
-                   "watches the validation rows; the test rows are touched once, for the numbers above. " +
-                   " · ".join(f"{name}: {p['start']} to {p['end']} ({p['rows']} rows)" for name, p in parts.items()))
-with tabs[2]:
-    if tabs[2].open:  # only the open tab is drawn
-        st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
-with tabs[3]:
-    if tabs[3].open:  # only the open tab is drawn
-        st.plotly_chart(charts.lag_figure(result), key="fc:lag")
-        st.write((m.get("lag_correlation") or {}).get("sentence", ""))
-with tabs[4]:
-    if tabs[4].open:  # only the open tab is drawn
-        # its own cached job: the verdict above stays on the chronological test slice
-        if config is None or data is None:
-            st.info("Choose valid settings and data first.")
-        elif config.walk_forward < 2:
-            st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
-        else:
-            st.caption(f"Cuts the test slice into {config.walk_forward} windows and re-fits the model before each on "
-                       "all earlier rows (a separate run: it trains the model several times).")
-            wf_result = job_panel.run(wf_task, config, data, auto=False, slot="fc-walk-forward",
-                                      button_label="Run walk-forward")
-            if wf_result is not None:
-                wf = wf_result.metrics.get("walk_forward") or {}
-                st.write(wf.get("sentence", ""))
-                st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
-                st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
-                st.caption(f"Method: {wf.get('method', '')}. Training: "
-                           + ("cached" if wf_result.cached else f"{wf_result.seconds:.1f} s") + ".")
-with tabs[5]:
-    if tabs[5].open:  # only the open tab is drawn
-        st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
-                   "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
-        st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
-        if (m.get("backtest") or {}).get("caveat"):
-            st.info(m["backtest"]["caveat"])
-        st.json(m.get("backtest", {}), expanded=False)
-with tabs[6]:
-    if tabs[6].open:  # only the open tab is drawn
-        st.plotly_chart(charts.loss_figure(result), key="fc:loss")
-        st.code(charts.summary_text(result), language="text")
-with tabs[7]:
-    if tabs[7].open:  # only the open tab is drawn
-        a = result.arrays
-        table = pd.DataFrame({"date": pd.to_datetime(a["test_dates"]), "actual": a["actual"][:, 0],
-                              "model": a["forecast"][:, 0], "naive": a["naive"][:, 0], "drift": a["drift"][:, 0],
-                              "mean": a["mean"][:, 0], "lower": a["lower"][:, 0], "upper": a["upper"][:, 0]})
-        st.download_button("Forecasts (CSV)", table.to_csv(index=False), "forecasts.csv", "text/csv")
-        equity = pd.DataFrame({"strategy": a["equity_strategy"], "buy_and_hold": a["equity_buy_hold"]})
-        st.download_button("Backtest equity (CSV)", equity.to_csv(index=False), "backtest.csv", "text/csv")
-        if result.model_path:
-            with open(result.model_path, "rb") as fh:
-                st.download_button("Trained model (.keras)", io.BytesIO(fh.read()), "forecast_model.keras")
-            preprocessing = {"features": result.info.get("features"), "target": result.info.get("target"),
-                             "lookback": config.lookback if config is not None else None,
-                             "scaler": result.info.get("scaler")}
-            st.download_button("Inputs and scaler for the model (JSON)", json.dumps(preprocessing, indent=2),
-                               "forecast_preprocessing.json", "application/json",
-                               help="The model expects standardised inputs: (x - x_mean) / x_std per feature, in this "
-                                    "order; its output times y_std plus y_mean is the forecast.")
+
+
+def forecast_tab() -> None:
+    horizon = int(result.arrays["forecast"].shape[1])
+    c1, c2 = st.columns(2)
+    window = c1.select_slider("Show", ["last 60 days", "last 120 days", "last 250 days", "whole test slice"],
+                              value="last 120 days", key="fc:window")
+    step = c2.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
+    last = None if window.startswith("whole") else int(window.split()[1])
+    st.plotly_chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
+    interval = m.get("interval") or {}
+    if interval:
+        st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
+                   f"measured test coverage {interval.get('coverage', float('nan')):.1%}, mean width "
+                   f"{interval.get('mean_width', float('nan')):.4g}.")
+
+
+def split_tab() -> None:
+    st.plotly_chart(charts.split_figure(result, config), key="fc:split")
+    parts = result.info.get("splits", {})
+    st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
+               "watches the validation rows; the test rows are touched once, for the numbers above. " +
+               " · ".join(f"{name}: {p['start']} to {p['end']} ({p['rows']} rows)" for name, p in parts.items()))
+
+
+def horizon_tab() -> None:
+    st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
+
+
+def lag_tab() -> None:
+    st.plotly_chart(charts.lag_figure(result), key="fc:lag")
+    st.write((m.get("lag_correlation") or {}).get("sentence", ""))
+
+
+def walk_forward_tab() -> None:
+    # its own cached job: the verdict above stays on the chronological test slice
+    if config is None or data is None:
+        st.info("Choose valid settings and data first.")
+        return
+    if config.walk_forward < 2:
+        st.info("Set 'Walk-forward windows' to 2 or more to re-fit the model window by window on all data before each.")
+        return
+    st.caption(f"Cuts the test slice into {config.walk_forward} windows and re-fits the model before each on "
+               "all earlier rows (a separate run: it trains the model several times).")
+    wf_result = job_panel.run(wf_task, config, data, auto=False, slot="fc-walk-forward",
+                              button_label="Run walk-forward")
+    if wf_result is not None:
+        wf = wf_result.metrics.get("walk_forward") or {}
+        st.write(wf.get("sentence", ""))
+        st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
+        st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
+        st.caption(f"Method: {wf.get('method', '')}. Training: "
+                   + ("cached" if wf_result.cached else f"{wf_result.seconds:.1f} s") + ".")
+
+
+def backtest_tab() -> None:
+    st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
+               "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
+    st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
+    if (m.get("backtest") or {}).get("caveat"):
+        st.info(m["backtest"]["caveat"])
+    st.json(m.get("backtest", {}), expanded=False)
+
+
+def training_tab() -> None:
+    st.plotly_chart(charts.loss_figure(result), key="fc:loss")
+    st.code(charts.summary_text(result), language="text")
+
+
+def downloads_tab() -> None:
+    a = result.arrays
+    download_table("Forecasts (CSV)", pd.DataFrame({
+        "date": pd.to_datetime(a["test_dates"]), "actual": a["actual"][:, 0], "model": a["forecast"][:, 0],
+        "naive": a["naive"][:, 0], "drift": a["drift"][:, 0], "mean": a["mean"][:, 0], "lower": a["lower"][:, 0],
+        "upper": a["upper"][:, 0]}), "forecasts.csv")
+    download_table("Backtest equity (CSV)", pd.DataFrame({"strategy": a["equity_strategy"],
+                                                          "buy_and_hold": a["equity_buy_hold"]}), "backtest.csv")
+    if result.model_path:
+        download_file("Trained model (.keras)", result.model_path, "forecast_model.keras")
+        preprocessing = {"features": result.info.get("features"), "target": result.info.get("target"),
+                         "lookback": config.lookback if config is not None else None,
+                         "scaler": result.info.get("scaler")}
+        st.download_button("Inputs and scaler for the model (JSON)", json.dumps(preprocessing, indent=2),
+                           "forecast_preprocessing.json", "application/json",
+                           help="The model expects standardised inputs: (x - x_mean) / x_std per feature, in this "
+                                "order; its output times y_std plus y_mean is the forecast.")
+
+
+page.tabs({"Forecast": forecast_tab, "Series and split": split_tab, "Per horizon": horizon_tab,
+           "Is it just lagging?": lag_tab, "Walk-forward": walk_forward_tab, "Toy backtest": backtest_tab,
+           "Training": training_tab, "Downloads": downloads_tab})

@@ -8,27 +8,25 @@ import streamlit as st
 from core import comparisons
 from core.charts import playground as charts
 from core.data import toy2d
-from core.errors import UserError
 from core.nn import mlp
 from core.result import Result
 from core.tasks import playground as pg
 from core.ui import data as page_data
 from core.ui import frame, job_panel
-from core.ui.controls import Controls
+from core.ui.page import LessonPage, download_table
 
-frame.header("Decision-boundary playground",
-             "A small neural network learns to separate two classes. Watch the boundary form, see what each "
-             "neuron detects, and check the network against logistic regression: depth is not always the answer.")
+page = LessonPage(pg, "pg", "Decision-boundary playground",
+                  "A small neural network learns to separate two classes. Watch the boundary form, see what each "
+                  "neuron detects, and check the network against logistic regression: depth is not always the "
+                  "answer.")
 
-controls = Controls(pg.Config, "pg")
+controls = page.controls
 sb = st.sidebar
 
 
 def _regenerate() -> None:
     st.session_state["pg.data_seed"] = int(st.session_state.get("pg.data_seed", 0)) + 1
 
-
-controls.preset_picker(pg.PRESETS, where=sb)
 
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
@@ -47,16 +45,9 @@ controls.number("data_seed", "Data seed", where=sb)
 sb.button("New data", on_click=_regenerate, help="Draw a new sample (next data seed).", icon=":material/casino:",
           width="stretch")
 
-data = None
-try:
-    if dataset == "csv" and upload is None:
-        st.info("Upload a CSV with columns x1, x2, label in the sidebar (or pick a generated dataset).")
-    else:
-        data = page_data.load_draft(pg, controls.values, upload if dataset == "csv" else None, batch_size=1)
-        for note in data.notes:
-            st.caption(note)
-except UserError as exc:
-    st.error(str(exc))
+# the batch size caption below counts training rows: the data comes before the settings are complete
+data = page.draft_data(upload, "Upload a CSV with columns x1, x2, label in the sidebar (or pick a generated "
+                       "dataset)." if dataset == "csv" else None, batch_size=1)
 
 # ---- features and network --------------------------------------------------------------------
 sb.header("Inputs")
@@ -81,8 +72,7 @@ controls.number("seed", "Seed", where=sb)
 controls.select("engine", "Engine", where=sb, horizontal=True,
                 format_func=lambda e: {"tensorflow": "TensorFlow", "numpy": "NumPy from scratch"}[e])
 
-config = controls.config() if data is not None else None
-frame.show_warnings(controls.warnings(config))
+config, data, _ = page.settings_and_data()
 
 
 def _live(event: dict, history: list) -> None:
@@ -93,8 +83,7 @@ def _live(event: dict, history: list) -> None:
         st.plotly_chart(charts.live_boundary(sketch, event["snapshot"], event.get("epoch", 0)), key="pg:live")
 
 
-result = job_panel.result_or_last(pg, config, data, live_view=_live)
-controls.lesson(result)
+result = page.result(live_view=_live)
 
 # ---- headline numbers: the network next to its baselines, differences with their sampling error ------
 m = result.metrics
@@ -130,117 +119,123 @@ if result.info.get("dataset") == "fraud":
             f"{base['majority']['test_accuracy']:.1%} accuracy. The network catches {m['test_recall']:.0%} of the "
             f"frauds (recall) at the 0.5 threshold; F1 {m['test_f1']:.2f}, AUC {m['test_auc']:.2f}.")
 
-tabs = st.tabs(["Boundary", "Training curves", "Neurons", "Network", "Seeds", "Compare", "Capacity sweep",
-                "Costs & threshold", "Export", "From scratch"], key="pg:tab", on_change="rerun")
 
-with tabs[0]:
-    if tabs[0].open:  # only the open tab is drawn
-        c1, c2 = st.columns(2)
-        show_test = c1.toggle("Show test points", value=True, key="pg:show_test")
-        discretize = c2.toggle("Discretize (class, not probability)", key="pg:discretize")
-        st.plotly_chart(charts.boundary(result, show_test, discretize), key="pg:boundary")
-        st.caption(f"Press ▶ replay or drag the epoch slider: snapshots every {result.info['snapshot_every']} epoch(s).")
-        st.plotly_chart(charts.confusion(result), key="pg:confusion")
 
-with tabs[1]:
-    if tabs[1].open:  # only the open tab is drawn
-        st.plotly_chart(charts.curves(result), key="pg:curves")
-        st.caption("Loss is the data loss (binary cross-entropy), without the weight penalty.")
+def boundary_tab() -> None:
+    c1, c2 = st.columns(2)
+    show_test = c1.toggle("Show test points", value=True, key="pg:show_test")
+    discretize = c2.toggle("Discretize (class, not probability)", key="pg:discretize")
+    st.plotly_chart(charts.boundary(result, show_test, discretize), key="pg:boundary")
+    st.caption(f"Press ▶ replay or drag the epoch slider: snapshots every {result.info['snapshot_every']} epoch(s).")
+    st.plotly_chart(charts.confusion(result), key="pg:confusion")
 
-with tabs[2]:
-    if tabs[2].open:  # only the open tab is drawn
-        fig = charts.neurons(result)
-        if fig is None:
-            st.info("No hidden layer: the network is logistic regression on the chosen features.")
-        else:
-            st.plotly_chart(fig, key="pg:neurons")
 
-with tabs[3]:
-    if tabs[3].open:  # only the open tab is drawn
-        st.plotly_chart(charts.network(result), key="pg:network")
+def curves_tab() -> None:
+    st.plotly_chart(charts.curves(result), key="pg:curves")
+    st.caption("Loss is the data loss (binary cross-entropy), without the weight penalty.")
 
-with tabs[4]:
-    if tabs[4].open:  # only the open tab is drawn
-        if len(result.metrics["seed_test_accuracy"]) < 2:
-            st.info("Set 'Seeds at once' to 2-8 in the sidebar to see how much runs that differ only by their "
-                    "random start disagree.")
-        else:
-            st.plotly_chart(charts.seeds(result), key="pg:seeds")
-            st.caption(f"Test accuracy over seeds: {m['seed_test_accuracy_mean']:.1%} ± {m['seed_test_accuracy_std']:.1%}.")
 
-with tabs[5]:
-    if tabs[5].open:  # only the open tab is drawn
-        pinned = st.session_state.get("pg:pinned")
-        if st.button("Pin this run", icon=":material/push_pin:", key="pg:pin", help="Keep this run to compare with the next settings."):
-            st.session_state["pg:pinned"] = pinned = {"config": config.to_dict() if config else {}, "result": result}
-        if pinned is None:
-            st.info("Pin a run, change a setting, and both boundaries appear side by side here.")
-        else:
-            left, right = st.columns(2)
-            left.plotly_chart(charts.boundary(pinned["result"], title="Pinned", height=420), key="pg:pinned_fig")
-            right.plotly_chart(charts.boundary(result, title="Current", height=420), key="pg:current_fig")
-            current = config.to_dict() if config else {}
-            changed = {k: (pinned["config"].get(k), v) for k, v in current.items() if pinned["config"].get(k) != v}
-            rows = [{"": name, "pinned": pinned["result"].metrics[name], "current": m[name]}
-                    for name in ("train_accuracy", "test_accuracy", "test_auc", "test_f1")]
-            left.dataframe(pd.DataFrame(rows).set_index(""), width="stretch")
-            right.write({k: f"{a} → {b}" for k, (a, b) in changed.items()} or "same settings")
+def neurons_tab() -> None:
+    fig = charts.neurons(result)
+    if fig is None:
+        st.info("No hidden layer: the network is logistic regression on the chosen features.")
+    else:
+        st.plotly_chart(fig, key="pg:neurons")
 
-with tabs[6]:
-    if tabs[6].open:  # only the open tab is drawn
-        st.write(pg.CAPACITY_SWEEP["description"])
-        if st.button("Run the capacity sweep", key="pg:sweep_go"):
-            st.session_state["pg:sweep"] = True
-        if st.session_state.get("pg:sweep"):
-            seed = config.data_seed if config is not None else 0
-            sweep = pg.sweep_configs(seed)
-            sweep_results = [job_panel.run(pg, cfg, page_data.load(pg, cfg), slot=f"pg-sweep-{i}")
-                             for i, cfg in enumerate(sweep)]
-            if all(r is not None for r in sweep_results):
-                sizes = [c.hidden[0] for c in sweep]
-                st.plotly_chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")
-                st.dataframe(pd.DataFrame([{"neurons": n, "train accuracy": f"{r.metrics['train_accuracy']:.1%}",
-                                            "test accuracy": f"{r.metrics['test_accuracy']:.1%}",
-                                            "train loss": round(r.metrics["train_loss"], 3),
-                                            "test loss": round(r.metrics["test_loss"], 3)}
-                                           for n, r in zip(sizes, sweep_results)]).set_index("neurons"), width="stretch")
-                st.caption(f"Data seed {seed} (the sidebar's): press 'New data' and run it again to see that the pattern "
-                           "holds on other samples.")
 
-with tabs[7]:
-    if tabs[7].open:  # only the open tab is drawn
-        names = result.info["class_names"]
-        words = toy2d.cost_words(result.info.get("dataset", ""), names)
-        c1, c2 = st.columns(2)
-        missed = c1.number_input(f"Cost of {words['missed']}", 0.0, 1e9, 5000.0, step=500.0, key="pg:cost_missed")
-        refused = c2.number_input(f"Cost of {words['false_flag']}", 0.0, 1e9, 1000.0, step=100.0, key="pg:cost_refused")
-        analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
-        st.plotly_chart(charts.cost_curve(analysis, words), key="pg:cost")
-        st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "
-                 f"**{analysis['best_cost']:,.0f}** per {words['case']}, against **{analysis['cost_at_half']:,.0f}** at the "
-                 f"default 0.5. For well calibrated probabilities theory puts it at cost of {words['false_flag']} / "
-                 f"(that + cost of {words['missed']}) = {analysis['bayes_threshold']:.2f}.")
-        st.caption("Chosen on the test points for teaching; in practice pick the threshold on validation data.")
+def network_tab() -> None:
+    st.plotly_chart(charts.network(result), key="pg:network")
 
-with tabs[8]:
-    if tabs[8].open and config is not None:  # only the open tab is drawn
-        st.code(pg.keras_code(config, chronological=m.get("split") == "time"), language="python")
-        if data is not None:
-            frame_csv = pd.DataFrame({"x1": data.x[:, 0], "x2": data.x[:, 1], "label": data.y.astype(int)})
-            st.download_button("Download data (CSV)", frame_csv.to_csv(index=False), "playground_data.csv", "text/csv")
-        st.download_button("Download metrics (JSON)", json.dumps({"config": config.to_dict(), "metrics": m}, indent=2),
-                           "playground_metrics.json", "application/json")
 
-with tabs[9]:
-    if tabs[9].open:  # only the open tab is drawn
-        from core.nn import numpy_engine
+def seeds_tab() -> None:
+    if len(result.metrics["seed_test_accuracy"]) < 2:
+        st.info("Set 'Seeds at once' to 2-8 in the sidebar to see how much runs that differ only by their "
+                "random start disagree.")
+    else:
+        st.plotly_chart(charts.seeds(result), key="pg:seeds")
+        st.caption(f"Test accuracy over seeds: {m['seed_test_accuracy_mean']:.1%} ± {m['seed_test_accuracy_std']:.1%}.")
 
-        st.markdown("The **NumPy engine** writes out what TensorFlow's GradientTape does for you. "
-                    "A unit test checks that both give the same gradients for the same weights (to 1e-5).")
-        st.code(numpy_engine.EQUATIONS, language="text")
-        st.markdown(f"Optimizers follow Keras' update rules (momentum {mlp.MOMENTUM}, Adam β₁={mlp.ADAM_BETA1}, "
-                    f"β₂={mlp.ADAM_BETA2}, RMSprop ρ={mlp.RMS_RHO}, ε={mlp.EPSILON}).")
-        buf = io.StringIO()
-        for i, w in enumerate(pg.params_of(result)):
-            buf.write(f"{'W' if i % 2 == 0 else 'b'}{i // 2 + 1} {tuple(w.shape)}\n")
-        st.text("Trained parameters:\n" + buf.getvalue())
+
+def compare_tab() -> None:
+    pinned = st.session_state.get("pg:pinned")
+    if st.button("Pin this run", icon=":material/push_pin:", key="pg:pin", help="Keep this run to compare with the next settings."):
+        st.session_state["pg:pinned"] = pinned = {"config": config.to_dict() if config else {}, "result": result}
+    if pinned is None:
+        st.info("Pin a run, change a setting, and both boundaries appear side by side here.")
+        return
+    left, right = st.columns(2)
+    left.plotly_chart(charts.boundary(pinned["result"], title="Pinned", height=420), key="pg:pinned_fig")
+    right.plotly_chart(charts.boundary(result, title="Current", height=420), key="pg:current_fig")
+    current = config.to_dict() if config else {}
+    changed = {k: (pinned["config"].get(k), v) for k, v in current.items() if pinned["config"].get(k) != v}
+    rows = [{"": name, "pinned": pinned["result"].metrics[name], "current": m[name]}
+            for name in ("train_accuracy", "test_accuracy", "test_auc", "test_f1")]
+    left.dataframe(pd.DataFrame(rows).set_index(""), width="stretch")
+    right.write({k: f"{a} → {b}" for k, (a, b) in changed.items()} or "same settings")
+
+
+def sweep_tab() -> None:
+    st.write(pg.CAPACITY_SWEEP["description"])
+    if st.button("Run the capacity sweep", key="pg:sweep_go"):
+        st.session_state["pg:sweep"] = True
+    if not st.session_state.get("pg:sweep"):
+        return
+    seed = config.data_seed if config is not None else 0
+    sweep = pg.sweep_configs(seed)
+    sweep_results = [job_panel.run(pg, cfg, page_data.load(pg, cfg), slot=f"pg-sweep-{i}")
+                     for i, cfg in enumerate(sweep)]
+    if all(r is not None for r in sweep_results):
+        sizes = [c.hidden[0] for c in sweep]
+        st.plotly_chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")
+        st.dataframe(pd.DataFrame([{"neurons": n, "train accuracy": f"{r.metrics['train_accuracy']:.1%}",
+                                    "test accuracy": f"{r.metrics['test_accuracy']:.1%}",
+                                    "train loss": round(r.metrics["train_loss"], 3),
+                                    "test loss": round(r.metrics["test_loss"], 3)}
+                                   for n, r in zip(sizes, sweep_results)]).set_index("neurons"), width="stretch")
+        st.caption(f"Data seed {seed} (the sidebar's): press 'New data' and run it again to see that the pattern "
+                   "holds on other samples.")
+
+
+def costs_tab() -> None:
+    names = result.info["class_names"]
+    words = toy2d.cost_words(result.info.get("dataset", ""), names)
+    c1, c2 = st.columns(2)
+    missed = c1.number_input(f"Cost of {words['missed']}", 0.0, 1e9, 5000.0, step=500.0, key="pg:cost_missed")
+    refused = c2.number_input(f"Cost of {words['false_flag']}", 0.0, 1e9, 1000.0, step=100.0, key="pg:cost_refused")
+    analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
+    st.plotly_chart(charts.cost_curve(analysis, words), key="pg:cost")
+    st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "
+             f"**{analysis['best_cost']:,.0f}** per {words['case']}, against **{analysis['cost_at_half']:,.0f}** at the "
+             f"default 0.5. For well calibrated probabilities theory puts it at cost of {words['false_flag']} / "
+             f"(that + cost of {words['missed']}) = {analysis['bayes_threshold']:.2f}.")
+    st.caption("Chosen on the test points for teaching; in practice pick the threshold on validation data.")
+
+
+def export_tab() -> None:
+    if config is None:
+        return
+    st.code(pg.keras_code(config, chronological=m.get("split") == "time"), language="python")
+    if data is not None:
+        download_table("Download data (CSV)", pd.DataFrame({"x1": data.x[:, 0], "x2": data.x[:, 1],
+                                                            "label": data.y.astype(int)}), "playground_data.csv")
+    st.download_button("Download metrics (JSON)", json.dumps({"config": config.to_dict(), "metrics": m}, indent=2),
+                       "playground_metrics.json", "application/json")
+
+
+def from_scratch_tab() -> None:
+    from core.nn import numpy_engine
+
+    st.markdown("The **NumPy engine** writes out what TensorFlow's GradientTape does for you. "
+                "A unit test checks that both give the same gradients for the same weights (to 1e-5).")
+    st.code(numpy_engine.EQUATIONS, language="text")
+    st.markdown(f"Optimizers follow Keras' update rules (momentum {mlp.MOMENTUM}, Adam β₁={mlp.ADAM_BETA1}, "
+                f"β₂={mlp.ADAM_BETA2}, RMSprop ρ={mlp.RMS_RHO}, ε={mlp.EPSILON}).")
+    buf = io.StringIO()
+    for i, w in enumerate(pg.params_of(result)):
+        buf.write(f"{'W' if i % 2 == 0 else 'b'}{i // 2 + 1} {tuple(w.shape)}\n")
+    st.text("Trained parameters:\n" + buf.getvalue())
+
+
+page.tabs({"Boundary": boundary_tab, "Training curves": curves_tab, "Neurons": neurons_tab, "Network": network_tab,
+           "Seeds": seeds_tab, "Compare": compare_tab, "Capacity sweep": sweep_tab, "Costs & threshold": costs_tab,
+           "Export": export_tab, "From scratch": from_scratch_tab})

@@ -1,27 +1,23 @@
-import io
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import engine as training_engine
 from core.charts import sentiment as charts
 from core.data import sentences
 from core.data.sentences import LABELS
 from core.errors import UserError
 from core.tasks import sentiment as se
-from core.ui import data as page_data
 from core.ui import frame, job_panel
-from core.ui.controls import Controls
+from core.ui.page import LessonPage, download_file, download_table
+from core.ui.scoring import score
 
-frame.header("News sentiment",
-             "A small network reads financial sentences and says negative, neutral or positive. Beside it, always: "
-             "TF-IDF + logistic regression and a finance lexicon with negation, on the same test sentences. Type a "
-             "headline to see which words drove each answer.")
+page = LessonPage(se, "se", "News sentiment",
+                  "A small network reads financial sentences and says negative, neutral or positive. Beside it, "
+                  "always: TF-IDF + logistic regression and a finance lexicon with negation, on the same test "
+                  "sentences. Type a headline to see which words drove each answer.")
 
-controls = Controls(se.Config, "se")
+controls = page.controls
 sb = st.sidebar
-controls.preset_picker(se.PRESETS, where=sb)
 
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
@@ -58,14 +54,11 @@ controls.slider("patience", "Early-stopping patience", where=sb)
 controls.slider("val_fraction", "Validation share of training", step=0.05, where=sb)
 controls.number("seed", "Seed", where=sb)
 
-config, data, _ = page_data.settings_and_data(
-    se, controls, upload, "Upload a labelled file in the sidebar: CSV with a text column and a label column "
+config, data, _ = page.settings_and_data(
+    upload, "Upload a labelled file in the sidebar: CSV with a text column and a label column "
     "(negative/neutral/positive), or Financial PhraseBank lines 'sentence@label'." if source == "csv" else None)
 
-
-result = job_panel.result_or_last(se, config, data,
-                                  live_view=job_panel.live_loss("Live training (cross-entropy)", "se:live"))
-controls.lesson(result)
+result = page.result(live_view=job_panel.live_loss("Live training (cross-entropy)", "se:live"))
 m, a = result.metrics, result.arrays
 
 # ---- the network next to its baselines --------------------------------------------------------
@@ -87,17 +80,11 @@ typed = st.text_input("A headline or a sentence from a filing", key="se:typed",
                       value="Brightwater Bank narrowed its quarterly loss but cut its full-year guidance.",
                       max_chars=sentences.MAX_CHARS * 2)
 
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _explain(key: str, text: str) -> dict:
-    return training_engine.engine().predict(se, key, {"text": text, "explain": True})
-
-
 if result.key is None:
     st.info("Scoring typed sentences needs a stored run.")
 else:
     try:
-        out = _explain(result.key, typed)
+        out = score(se, result, {"text": typed, "explain": True})
     except UserError as exc:
         st.error(str(exc))
         out = None
@@ -125,96 +112,107 @@ else:
                        "class: compare it with the gradient view of a BiLSTM run.")
 
 # ---- views --------------------------------------------------------------------------------------
-names = ["Per class", "Confusion", "Misclassified", "Negation", "Training", "Score a file", "Downloads"]
-tabs = dict(zip(names, st.tabs(names, key="se:tab", on_change="rerun"), strict=True))
-with tabs["Per class"]:
-    if tabs["Per class"].open:  # only the open tab is drawn
-        st.dataframe(charts.per_class(m).style.format({"precision": "{:.3f}", "recall": "{:.3f}", "F1": "{:.3f}"}),
-                     hide_index=True)
-with tabs["Confusion"]:
-    if tabs["Confusion"].open:
-        cols = st.columns(3)
-        for col, key in zip(cols, charts.SCORERS):
-            col.plotly_chart(charts.confusion(m, key), key=f"se:cm:{key}")
-with tabs["Misclassified"]:
-    if tabs["Misclassified"].open:
-        predicted = a["probs_model"].argmax(1)
-        wrong = np.flatnonzero(predicted != a["y_test"])
-        frame_ = pd.DataFrame({"sentence": a["test_texts"][wrong], "label": [LABELS[i] for i in a["y_test"][wrong]],
-                               "network": [LABELS[i] for i in predicted[wrong]],
-                               "confidence": a["probs_model"][wrong].max(1),
-                               "TF-IDF": [LABELS[i] for i in a["probs_tfidf_logreg"][wrong].argmax(1)],
-                               "lexicon": [LABELS[i] for i in a["pred_lexicon"][wrong]]})
-        st.caption(f"{len(wrong)} of {len(predicted)} test sentences; most confident mistakes first. Paste one into "
-                   "'Try a sentence' to see why.")
-        st.dataframe(frame_.sort_values("confidence", ascending=False), hide_index=True,
-                     column_config={"confidence": st.column_config.ProgressColumn(min_value=0, max_value=1,
-                                                                                  format="%.2f")})
-with tabs["Negation"]:
-    if tabs["Negation"].open:
-        neg = m["negation"]
-        if neg["n"]:
-            st.table(pd.DataFrame({"accuracy": {charts.SCORERS[k]: f"{neg[k]:.3f}" for k in charts.SCORERS}}))
-            st.caption(f"The {neg['n']} test sentences with a negation cue ('not', 'no longer', 'failed to'...): "
-                       "word counts cannot see what a 'not' applies to; a sequence model can learn it, given "
-                       "enough examples.")
-        else:
-            st.info("No test sentence contains a negation cue.")
-with tabs["Training"]:
-    if tabs["Training"].open:
-        st.plotly_chart(charts.training(result), key="se:loss")
-        st.caption(f"{m['epochs_run']} epochs; best validation accuracy {m['val_accuracy']:.3f} at epoch "
-                   f"{m['best_epoch']} (its weights are kept); {m['n_train']} training and {m['n_val']} validation "
-                   f"sentences, vocabulary {m['vocabulary']} words. Training: "
-                   + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
-with tabs["Score a file"]:
-    if tabs["Score a file"].open:
-        file = st.file_uploader("Sentences to score: CSV with a text column (optional date column)", ["csv", "txt"],
-                                key="se:score-file")
-        if file is not None and result.key is not None:
-            scored_key = f"se:scored:{result.key}:{file.file_id}"
-            if scored_key not in st.session_state:
-                try:
-                    table = sentences.from_file(file.getvalue(), labelled=False)
-                    bar = st.progress(0.0, text="Scoring…")
-                    parts = []
-                    for start in range(0, len(table.texts), 500):
-                        parts.append(training_engine.engine().predict(se, result.key,
-                                                                     {"texts": table.texts[start:start + 500]}))
-                        bar.progress(min(1.0, (start + 500) / len(table.texts)),
-                                     text=f"Scored {min(start + 500, len(table.texts))} of {len(table.texts)}")
-                    bar.empty()
-                    st.session_state[scored_key] = (table, {k: np.concatenate([p[k] for p in parts])
-                                                            for k in parts[0]})
-                except UserError as exc:
-                    st.error(str(exc))
-            if scored_key in st.session_state:
-                table, scores = st.session_state[scored_key]
-                for note in table.notes:
-                    st.caption(note)
-                out = pd.DataFrame({"text": table.texts})
-                if table.dates is not None:
-                    out.insert(0, "date", pd.to_datetime(table.dates).strftime("%Y-%m-%d"))
-                probs = scores["probs_model"]
-                out["network"] = [LABELS[i] for i in probs.argmax(1)]
-                for i, label in enumerate(LABELS):
-                    out[f"p_{label}"] = probs[:, i].round(4)
-                out["tfidf_logreg"] = [LABELS[i] for i in scores["probs_tfidf_logreg"].argmax(1)]
-                out["lexicon"] = [LABELS[i] for i in scores["pred_lexicon"]]
-                st.dataframe(out.head(1000), hide_index=True)
-                st.download_button("Scored sentences (CSV)", out.to_csv(index=False), "sentiment_scores.csv",
-                                   "text/csv")
-                if table.dates is not None:
-                    st.plotly_chart(charts.daily(table.dates, probs), key="se:daily")
-with tabs["Downloads"]:
-    if tabs["Downloads"].open:
-        test = pd.DataFrame({"text": a["test_texts"], "label": [LABELS[i] for i in a["y_test"]],
-                             "network": [LABELS[i] for i in a["probs_model"].argmax(1)]})
-        st.download_button("Test sentences with predictions (CSV)", test.to_csv(index=False), "sentiment_test.csv",
-                           "text/csv")
-        if "model.keras" in result.files:
-            with open(result.files["model.keras"], "rb") as fh:
-                st.download_button("Network with its vectorizer (.keras, string input)", io.BytesIO(fh.read()),
-                                   "sentiment.keras")
-            st.caption("Load with keras.saving.load_model after `import core.tasks.sentiment.layers` (it registers "
-                       "the Transformer layers); the input is a batch of strings.")
+
+
+def per_class_tab() -> None:
+    st.dataframe(charts.per_class(m).style.format({"precision": "{:.3f}", "recall": "{:.3f}", "F1": "{:.3f}"}),
+                 hide_index=True)
+
+
+def confusion_tab() -> None:
+    for col, key in zip(st.columns(3), charts.SCORERS):
+        col.plotly_chart(charts.confusion(m, key), key=f"se:cm:{key}")
+
+
+def misclassified_tab() -> None:
+    predicted = a["probs_model"].argmax(1)
+    wrong = np.flatnonzero(predicted != a["y_test"])
+    table = pd.DataFrame({"sentence": a["test_texts"][wrong], "label": [LABELS[i] for i in a["y_test"][wrong]],
+                          "network": [LABELS[i] for i in predicted[wrong]],
+                          "confidence": a["probs_model"][wrong].max(1),
+                          "TF-IDF": [LABELS[i] for i in a["probs_tfidf_logreg"][wrong].argmax(1)],
+                          "lexicon": [LABELS[i] for i in a["pred_lexicon"][wrong]]})
+    st.caption(f"{len(wrong)} of {len(predicted)} test sentences; most confident mistakes first. Paste one into "
+               "'Try a sentence' to see why.")
+    st.dataframe(table.sort_values("confidence", ascending=False), hide_index=True,
+                 column_config={"confidence": st.column_config.ProgressColumn(min_value=0, max_value=1,
+                                                                              format="%.2f")})
+
+
+def negation_tab() -> None:
+    neg = m["negation"]
+    if neg["n"]:
+        st.table(pd.DataFrame({"accuracy": {charts.SCORERS[k]: f"{neg[k]:.3f}" for k in charts.SCORERS}}))
+        st.caption(f"The {neg['n']} test sentences with a negation cue ('not', 'no longer', 'failed to'...): "
+                   "word counts cannot see what a 'not' applies to; a sequence model can learn it, given "
+                   "enough examples.")
+    else:
+        st.info("No test sentence contains a negation cue.")
+
+
+def training_tab() -> None:
+    st.plotly_chart(charts.training(result), key="se:loss")
+    st.caption(f"{m['epochs_run']} epochs; best validation accuracy {m['val_accuracy']:.3f} at epoch "
+               f"{m['best_epoch']} (its weights are kept); {m['n_train']} training and {m['n_val']} validation "
+               f"sentences, vocabulary {m['vocabulary']} words. Training: "
+               + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+
+
+def _score_file(content: bytes):
+    """The file's sentences and every scorer's answers, 500 sentences per request to the worker."""
+    table = sentences.from_file(content, labelled=False)
+    bar = st.progress(0.0, text="Scoring…")
+    parts = []
+    for start in range(0, len(table.texts), 500):
+        parts.append(score(se, result, {"texts": table.texts[start:start + 500]}))
+        bar.progress(min(1.0, (start + 500) / len(table.texts)),
+                     text=f"Scored {min(start + 500, len(table.texts))} of {len(table.texts)}")
+    bar.empty()
+    return table, {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def score_file_tab() -> None:
+    file = st.file_uploader("Sentences to score: CSV with a text column (optional date column)", ["csv", "txt"],
+                            key="se:score-file")
+    if file is None or result.key is None:
+        return
+    scored_key = f"se:scored:{result.key}:{file.file_id}"
+    if scored_key not in st.session_state:
+        try:
+            st.session_state[scored_key] = _score_file(file.getvalue())
+        except UserError as exc:
+            st.error(str(exc))
+    if scored_key not in st.session_state:
+        return
+    table, scores = st.session_state[scored_key]
+    for note in table.notes:
+        st.caption(note)
+    out = pd.DataFrame({"text": table.texts})
+    if table.dates is not None:
+        out.insert(0, "date", pd.to_datetime(table.dates).strftime("%Y-%m-%d"))
+    probs = scores["probs_model"]
+    out["network"] = [LABELS[i] for i in probs.argmax(1)]
+    for i, label in enumerate(LABELS):
+        out[f"p_{label}"] = probs[:, i].round(4)
+    out["tfidf_logreg"] = [LABELS[i] for i in scores["probs_tfidf_logreg"].argmax(1)]
+    out["lexicon"] = [LABELS[i] for i in scores["pred_lexicon"]]
+    st.dataframe(out.head(1000), hide_index=True)
+    download_table("Scored sentences (CSV)", out, "sentiment_scores.csv")
+    if table.dates is not None:
+        st.plotly_chart(charts.daily(table.dates, probs), key="se:daily")
+
+
+def downloads_tab() -> None:
+    download_table("Test sentences with predictions (CSV)", pd.DataFrame({
+        "text": a["test_texts"], "label": [LABELS[i] for i in a["y_test"]],
+        "network": [LABELS[i] for i in a["probs_model"].argmax(1)]}), "sentiment_test.csv")
+    if "model.keras" in result.files:
+        download_file("Network with its vectorizer (.keras, string input)", result.files["model.keras"],
+                      "sentiment.keras")
+        st.caption("Load with keras.saving.load_model after `import core.tasks.sentiment.layers` (it registers "
+                   "the Transformer layers); the input is a batch of strings.")
+
+
+page.tabs({"Per class": per_class_tab, "Confusion": confusion_tab, "Misclassified": misclassified_tab,
+           "Negation": negation_tab, "Training": training_tab, "Score a file": score_file_tab,
+           "Downloads": downloads_tab})

@@ -38,21 +38,37 @@ def settings_and_data(task, controls, upload: bytes | None, upload_hint: str | N
     controls' link warnings, ``upload_hint`` when the settings need a file that is not uploaded
     yet (pass None when they do not), a loading error as one line, the data's notes as captions.
     Returns (config or None, data or None, the error message or None)."""
-    from core.errors import UserError
     from core.ui import frame
 
     config = controls.config()
     frame.show_warnings(controls.warnings(config))
     if config is None:
         return None, None, None
+    data, error = _shown(lambda: load(task, config, upload), upload, upload_hint)
+    return config, data, error
+
+
+def draft_data(task, controls, upload: bytes | None, upload_hint: str | None = None, **neutral: Any):
+    """The data for the settings drawn so far (``load_draft`` of the controls' values), with the
+    same messages as ``settings_and_data``: for a page whose later controls depend on the data
+    (the playground's batch size caption counts training rows). Returns (data or None, the error
+    message or None)."""
+    return _shown(lambda: load_draft(task, controls.values, upload, **neutral), upload, upload_hint)
+
+
+def _shown(loader, upload: bytes | None, upload_hint: str | None):
+    """Run ``loader`` and say on the page what came of it: the upload hint instead when a file is
+    needed and missing, the one-line error, or the data's notes."""
+    from core.errors import UserError
+
     if upload_hint is not None and upload is None:
         st.info(upload_hint)
-        return config, None, None
+        return None, None
     try:
-        data = load(task, config, upload)
+        data = loader()
     except UserError as exc:
         st.error(str(exc))
-        return config, None, str(exc)
+        return None, str(exc)
     for note in data.notes:
         st.caption(note)
-    return config, data, None
+    return data, None
