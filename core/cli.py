@@ -127,7 +127,7 @@ class _Trainer:
         return job.key, job.result
 
 
-def _train_one(trainer, task, config, data_path, eval_path=None):
+def _train_one(trainer, task, config, data_path, eval_path=None, preset=None):
     data = task.load_data(config, data_path)
     start = time.perf_counter()
     key, result = trainer(task, config, data)
@@ -139,10 +139,15 @@ def _train_one(trainer, task, config, data_path, eval_path=None):
         if evaluate_file is None:
             raise UserError(f"--eval is only for the sentiment task, not {task.NAME}")
         metrics["eval"] = evaluate_file(result, eval_path)
-    return {"task": task.NAME, "key": key, "cached": result.cached,
-            "seconds": 0.0 if result.cached else round(result.seconds, 3),
-            "wall_seconds": round(time.perf_counter() - start, 3),
-            "config": config.to_dict(), "metrics": metrics}
+    out = {"task": task.NAME, "key": key, "cached": result.cached,
+           "seconds": 0.0 if result.cached else round(result.seconds, 3),
+           "wall_seconds": round(time.perf_counter() - start, 3),
+           "config": config.to_dict(), "metrics": metrics}
+    if preset is not None and data_path is None and config == task.Config(**task.PRESETS[preset].settings):
+        from core import lessons
+
+        out["lesson"] = lessons.lesson(preset, task.PRESETS[preset], result.metrics)
+    return out
 
 
 def cmd_train(args) -> int:
@@ -152,7 +157,7 @@ def cmd_train(args) -> int:
     config = preset_config(task, args.preset)
     config = task.Config.from_strings(_parse_sets(args.set or []), base=config)
     with _Trainer(args.scheduler) as trainer:
-        out = _train_one(trainer, task, config, args.data, args.eval)
+        out = _train_one(trainer, task, config, args.data, args.eval, args.preset)
     if args.json:
         print(json.dumps(out, default=float))
     else:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from core import lessons
 from core.errors import ConfigError
 
 
@@ -74,7 +75,8 @@ class Controls:
         preset_config = self.cls(**self.presets[name].settings).to_dict()
         with self._top:
             if result is not None and result.config == preset_config == self.current:
-                st.info(f"**Lesson: {name}.** {self.presets[name].description}", icon=":material/school:")
+                st.info(lesson_markdown(lessons.lesson(name, self.presets[name], result.metrics)),
+                        icon=":material/school:")
             else:
                 st.caption(f"The settings differ from the lesson '{name}': its sentence is about the preset's "
                            "own settings. Choose it again to restore them.")
@@ -219,3 +221,16 @@ def share_url(params: dict[str, str], page_url: str, headers: dict[str, str], pu
         scheme = (lower.get("x-forwarded-proto") or url.scheme or "http").split(",")[0].strip()
         origin = f"{scheme}://{host}"
     return origin + path + ("?" + urlencode(params) if params else "")
+
+
+_MARKS = {True: ("✅", "In this run"), False: ("❌", "Not in this run"), None: ("➖", "This run cannot show it")}
+
+
+def lesson_markdown(lesson: dict) -> str:
+    """The lesson box: the preset's sentence, then each claim with whether it holds in the run on
+    screen and the run's own numbers (``core.lessons``)."""
+    lines = [f"**Lesson: {lesson['name']}.** {lesson['sentence']}"]
+    for claim in lesson["claims"]:
+        mark, verdict = _MARKS[claim["holds"]]
+        lines.append(f"- {mark} **{verdict}:** {claim['text']} ({claim['evidence']})")
+    return "\n".join(lines)
