@@ -116,6 +116,7 @@ def train_both(settings: dict | None = None) -> dict:
 def typed_sentence(result, repeats: int = 30) -> dict:
     """Median and 90th percentile seconds of ``Engine.predict`` for one explained sentence."""
     from core import engine
+    from core.cluster import start_client, stop_client
     from core.store import Store
     from core.tasks import sentiment as se
 
@@ -124,7 +125,7 @@ def typed_sentence(result, repeats: int = 30) -> dict:
 
         os.environ["FINDL_STORE"] = folder
         Store(folder).put("bench-sentiment", result)
-        client = engine.start_client(scheduler="", workers=1)
+        client = start_client(scheduler="", workers=1)
         try:
             eng = engine.Engine(client)
             start = time.perf_counter()
@@ -137,7 +138,7 @@ def typed_sentence(result, repeats: int = 30) -> dict:
                                                     "explain": True})
                 times.append(time.perf_counter() - start)
         finally:
-            engine.stop_client(client)
+            stop_client(client)
     times.sort()
     return {"first_with_load": first, "median": statistics.median(times), "p90": times[int(0.9 * len(times))]}
 

@@ -105,9 +105,10 @@ class _Trainer:
     def __enter__(self) -> Self:
         if self.scheduler:
             from core import engine
+            from core.cluster import start_client
 
             try:
-                self.engine = engine.Engine(engine.start_client(self.scheduler))
+                self.engine = engine.Engine(start_client(self.scheduler))
             except (OSError, ValueError, TypeError) as exc:  # refused, timed out, bad address
                 raise engine.EngineUnavailable(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from None
         return self
@@ -121,6 +122,10 @@ class _Trainer:
 
         if self.engine is None:
             return jobs.run_sync(task, config, data)
+        key = jobs.key_for(task, config, data)
+        stored = self.engine.stored(key)
+        if stored is not None:
+            return key, stored
         job = self.engine.wait(self.engine.submit(task, config, data))
         if job.state != engine.DONE:
             raise UserError(job.error or job.state)

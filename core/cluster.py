@@ -1,10 +1,23 @@
-"""The app's local Dask cluster, in a process of its own: ``python -m core.cluster``.
+"""The app's Dask cluster: the client the engine talks through (``start_client``), and the local
+cluster it starts when no scheduler is named, in a process of its own (``python -m core.cluster``).
 
 Why a separate process rather than ``LocalCluster`` inside the web server: Streamlit runs each
 page as ``__main__``, and worker processes started with ``spawn`` re-import ``__main__`` (the
 page!) before they can run; a subprocess has a plain ``__main__`` (this module). It also keeps the
 scheduler's event loop off the server's GIL. The cluster writes its scheduler address to a file
 and exits when the process that started it is gone, so it never outlives the app.
+
+**On a GPU machine: several process workers share each GPU, not one worker per GPU.** The models
+here are small (an LSTM of 64 units, a BiLSTM, a dense autoencoder of a few thousand weights): one
+training keeps a sliver of an H100 busy, and its step time is mostly Python, kernel launches and
+input feeding on its CPU core, not GPU arithmetic. One worker per GPU (dask-cuda's
+``LocalCUDACluster``) would train one run at a time per GPU and leave it mostly idle while the
+class queues; ``WORKERS_PER_GPU`` CPU-fed workers per GPU (at most one per core) train that many
+runs at once on it. TensorFlow's memory growth (``core.device``) lets them share its memory: each
+takes what its model needs instead of the whole card. With several GPUs, worker ``n`` trains on GPU
+``n % gpus`` (``core.engine.plugin.pin_gpu``). dask-cuda is not a dependency; a cluster of your
+own can still use ``dask cuda worker`` (``FINDL_SCHEDULER``). Not measured: no GPU was lent to
+this work; ``FINDL_WORKERS`` overrides the count.
 """
 
 from __future__ import annotations
@@ -12,10 +25,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
+from core.errors import EngineUnavailable
+
 CONFIG_DIR = Path(__file__).with_name("dask_config")  # DASK_CONFIG for a cluster of your own
+ROOT = Path(__file__).resolve().parents[1]  # where ``python -m core.cluster`` runs
+WORKERS_PER_GPU = 4
 
 
 def configure_scheduler() -> None:
@@ -28,21 +48,87 @@ def configure_scheduler() -> None:
                        priority="new")
 
 
-def local_cluster(workers: int):
-    from distributed import LocalCluster
+def _int_env(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, "") or default))
+    except ValueError:
+        return default
 
+
+def default_workers(description: dict | None = None, cores: int | None = None) -> int:
+    """Worker processes of the local cluster: ``FINDL_WORKERS``, else 1 on a CPU-only machine
+    (more workers only share the same cores), else ``WORKERS_PER_GPU`` per GPU, at most one per
+    core (the module docstring says why)."""
     from core import device
 
-    common = dict(threads_per_worker=1, processes=True, dashboard_address=os.environ.get("FINDL_DASHBOARD") or None,
-                  silence_logs=logging.ERROR, memory_limit=os.environ.get("FINDL_WORKER_MEMORY_LIMIT", "auto"))
-    if device.describe().get("gpus"):
-        try:
-            from dask_cuda import LocalCUDACluster  # one worker per GPU
+    description = description if description is not None else device.describe()
+    gpus = len(description.get("names") or []) if description.get("kind") == "GPU" else 0
+    cores = cores or os.cpu_count() or 1
+    return _int_env("FINDL_WORKERS", max(1, min(cores, WORKERS_PER_GPU * gpus)) if gpus else 1)
 
-            return LocalCUDACluster(**common)
-        except ImportError:
-            pass
-    return LocalCluster(n_workers=workers, **common)
+
+def local_cluster(workers: int):
+    """``workers`` process workers, one thread each, on this machine (CPU or GPU alike)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                        dashboard_address=os.environ.get("FINDL_DASHBOARD") or None, silence_logs=logging.ERROR,
+                        memory_limit=os.environ.get("FINDL_WORKER_MEMORY_LIMIT", "auto"))
+
+
+def start_client(scheduler: str | None = None, workers: int | None = None):
+    """A Dask client: to ``scheduler`` (or FINDL_SCHEDULER) when given, else to a local cluster of
+    ``workers`` (``default_workers()``) started in its own process. The findl worker plugin is
+    registered either way; ``stop_client`` closes the client and a local cluster it started."""
+    from distributed import Client
+
+    from core.engine.plugin import WorkerSetup
+
+    scheduler = scheduler if scheduler is not None else os.environ.get("FINDL_SCHEDULER", "").strip()
+    process = None
+    if scheduler:
+        client = Client(scheduler, timeout="10s")
+        n = max(1, len(client.scheduler_info().get("workers", {})))
+    else:
+        n = workers or default_workers()
+        process, address = _start_local_cluster(n)
+        client = Client(address, timeout="30s")
+    client.findl_cluster_process = process
+    cores = os.cpu_count() or 1
+    client.register_plugin(WorkerSetup(_int_env("FINDL_WORKER_RUNS", 50), _int_env("FINDL_WORKER_MEMORY_MB", 6000),
+                                       threads=max(1, cores // n) if n > 1 else None))
+    return client
+
+
+def _start_local_cluster(workers: int, timeout: float = 120.0):
+    folder = tempfile.mkdtemp(prefix="findl-cluster-")
+    address_file = os.path.join(folder, "scheduler")
+    # The scheduler unpickles the task graph and workers run it: both see the server's sys.path.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    process = subprocess.Popen([sys.executable, "-m", "core.cluster", "--workers", str(workers),
+                                "--address-file", address_file, "--parent", str(os.getpid())], cwd=ROOT, env=env)
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(address_file):
+        if process.poll() is not None:
+            raise EngineUnavailable(f"the local Dask cluster exited at start (code {process.returncode})")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise EngineUnavailable(f"the local Dask cluster did not start within {timeout:g} s")
+        time.sleep(0.1)
+    with open(address_file) as fh:
+        return process, fh.read().strip()
+
+
+def stop_client(client) -> None:
+    """Close the client and the local cluster process it started (if any)."""
+    process = getattr(client, "findl_cluster_process", None)
+    client.close()
+    if process is not None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except Exception:  # still closing after 30 s: it exits with its parent anyway
+            process.kill()
 
 
 def _alive(pid: int) -> bool:

@@ -23,3 +23,7 @@ class TrainingDiverged(UserError):
 
 class Cancelled(Exception):
     """A job was cancelled by a user while it trained."""
+
+
+class EngineUnavailable(UserError):
+    """The Dask scheduler cannot be reached or the local cluster did not start."""

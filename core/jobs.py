@@ -1,6 +1,6 @@
 """Runs a task for a config once.
 
-The CLI (``run_sync``) and the app's Dask workers (``core.engine.train_on_worker``) share
+The CLI (``run_sync``) and the app's Dask workers (``core.engine.training.train_on_worker``) share
 ``execute``: look the key up in the store, else take the key's lock, look again (another process
 may have finished it), train, refuse NaN, store. Queueing, progress and cancel across sessions
 belong to ``core.engine``.
@@ -8,7 +8,6 @@ belong to ``core.engine``.
 
 from __future__ import annotations
 
-import os
 import time
 from types import ModuleType
 
@@ -29,6 +28,9 @@ def key_for(task: ModuleType, config, data) -> str:
 
 def execute(task: ModuleType, config, data, store: Store, progress: Progress | None = None
             ) -> Result:
+    """The Result for (task, config, data): the stored one (``cached`` True), else trained here,
+    stored and returned with ``cached`` False and its training ``seconds`` (stored with it). The
+    one place that decides both; the app's engine reports what this returned."""
     key = key_for(task, config, data)
     hit = store.get(key)
     if hit is not None:
@@ -44,11 +46,11 @@ def execute(task: ModuleType, config, data, store: Store, progress: Progress | N
         result.config = config.to_dict()
         try:
             stored = store.put(key, result, {"task": task.NAME})
-        finally:
-            for path in result.files.values():  # the store has its own copies now
-                if os.path.exists(path):
-                    os.remove(path)
-        stored.cached = False
+        except BaseException:
+            result.remove_when_dropped(*result.files.values())
+            raise
+        # the run's temporary files (the store has its own copies) go with the Result returned
+        stored.remove_when_dropped(*stored.files.values())
         return stored
 
 

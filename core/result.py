@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 from typing import Any
@@ -41,6 +44,20 @@ class Result:
     def __post_init__(self, model_path: str | None) -> None:
         if model_path:
             self.files = {MODEL_FILE: str(model_path), **self.files}
+
+    def remove_when_dropped(self, *paths: str) -> None:
+        """Delete these temporary files or folders when this Result is garbage-collected (or the
+        process exits): the Result is what its readers hold while they use its files, so the
+        files live exactly as long as someone can still read them through it."""
+        weakref.finalize(self, _remove, paths)
+
+
+def _remove(paths: tuple[str, ...]) -> None:
+    for path in paths:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.remove(path)
 
 
 def _model_path(self: Result) -> str | None:

@@ -1,10 +1,13 @@
 """Content-addressed result store.
 
 key = sha256(task, schema version, canonical config, data fingerprint). An entry is a folder
-``<key>/`` with ``arrays.npz`` (no pickles), the run's named files (``Result.files``: a model,
-an encoder, a vectorizer...) and ``meta.json`` holding metrics, info and the sha256 of every other
-file. ``meta.json`` is written last, so an entry without it, or whose files do not match their
-checksums, is incomplete or corrupt: it is discarded and the run is trained again.
+``<key>/`` with ``arrays.npz`` (numeric arrays, read with ``allow_pickle=False``), the run's named
+files (``Result.files``, stored as the task wrote them: Keras archives ``*.keras``, JSON such as
+``vectorizer.json``, and the sentiment task's TF-IDF baseline ``tfidf.joblib``, a joblib pickle
+that its ``predict`` loads: share a store only with writers you trust) and ``meta.json`` holding
+metrics, info and the sha256 of every other file. ``meta.json`` is written last, so an entry
+without it, or whose files do not match their checksums, is incomplete or corrupt: it is
+discarded and the run is trained again.
 
 File names are plain names (``model.keras``, ``vectorizer.json``): no folders, no ``..``, not
 ``meta.json`` or ``arrays.npz``. ``put`` refuses others (ValueError: a task bug), ``get`` treats an
@@ -14,6 +17,12 @@ write outside the entry's folder.
 Location: ``FINDL_STORE`` (a path, or an fsspec URL such as ``s3://bucket/findl`` for replicas
 sharing results), default ``~/.cache/findl``. Per-key lock files serialise trainings of one key
 across processes on a local or shared-mount filesystem.
+
+Files of a remote entry are read into local copies (Keras loads a path). The copies belong to the
+Result ``get`` returns and are deleted when it is dropped (``Result.remove_when_dropped``), not
+kept in a per-key cache: whoever reads the files holds the Result (a worker keeps its last loaded
+runs, a page the one it shows), so its lifetime is exactly when the copies are needed, with no
+size to tune and nothing to delete under a reader.
 """
 
 from __future__ import annotations
@@ -34,11 +43,10 @@ from typing import Any
 
 import numpy as np
 
-from core.result import MODEL_FILE, Result
+from core.result import Result
 
 META = "meta.json"
 ARRAYS = "arrays.npz"
-MODEL = MODEL_FILE
 RESERVED = (META, ARRAYS)
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -129,30 +137,33 @@ class Store:
             if ARRAYS in files:
                 with np.load(io.BytesIO(files[ARRAYS]), allow_pickle=False) as npz:
                     arrays = {k: npz[k] for k in npz.files}
-            named = {name: data for name, data in files.items() if name != ARRAYS}
-            return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}),
-                          files=self._local_files(key, named), seconds=meta.get("seconds", 0.0), cached=True,
-                          config=meta.get("config"), key=key)
+            named, copies = self._local_files(key, {name: data for name, data in files.items() if name != ARRAYS})
         except Exception:  # corrupt or half-written: discard, the caller trains again
             self._remove_tree(folder)
             return None
+        result = _stored_view(meta, arrays, named, key)
+        if copies is not None:
+            result.remove_when_dropped(copies)
+        return result
 
     def _local_files(self, key: str, files: dict[str, bytes]) -> dict[str, str]:
         """Local paths of an entry's named files: the entry's own files on a local store; for a
         remote one, copies in a fresh temporary folder under their own names (Keras needs the
-        ``.keras`` suffix, a reader may go by the name)."""
+        ``.keras`` suffix, a reader may go by the name), returned with the folder to delete."""
         if self.fs is None:
-            return {name: self._path(key, name) for name in files}
+            return {name: self._path(key, name) for name in files}, None
         if not files:
-            return {}
+            return {}, None
         folder = Path(tempfile.mkdtemp(prefix="findl-"))
         for name, data in files.items():
             (folder / name).write_bytes(data)
-        return {name: str(folder / name) for name in files}
+        return {name: str(folder / name) for name in files}, str(folder)
 
     def put(self, key: str, result: Result, extra_meta: dict[str, Any] | None = None) -> Result:
-        """Store ``result`` (its arrays and named files) under ``key``, atomically; returns the
-        stored copy, whose ``files`` point into the store."""
+        """Store ``result`` (its arrays and named files) under ``key``, atomically. Returns the
+        entry as ``get`` would give it (metrics, info and config as JSON gives them back, ``key``
+        set), built from what was written, not read back; its ``files`` are still the ones given
+        (the caller's to delete)."""
         payload: dict[str, bytes] = {}
         buf = io.BytesIO()
         np.savez_compressed(buf, **{k: np.asarray(v) for k, v in result.arrays.items()})
@@ -180,8 +191,8 @@ class Store:
             for name, data in payload.items():
                 self.fs.pipe_file(self._path(key, name), data)
             self.fs.pipe_file(self._path(key, META), meta_bytes)  # last: marks the entry complete
-        stored = self.get(key)
-        return stored if stored is not None else result
+        arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
+        return _stored_view(json.loads(meta_bytes), arrays, dict(result.files), key, cached=False)
 
     @contextlib.contextmanager
     def lock(self, key: str, timeout: float = 3600) -> Iterator[None]:
@@ -205,6 +216,11 @@ class Store:
         else:
             entries = sum(1 for p in self.fs.ls(self.root, detail=False) if p.rstrip("/").split("/")[-1] != "locks")
         return {"location": self.location, "entries": entries, "bytes": size}
+
+
+def _stored_view(meta: dict, arrays: dict, files: dict[str, str], key: str, cached: bool = True) -> Result:
+    return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}), files=files,
+                  seconds=meta.get("seconds", 0.0), cached=cached, config=meta.get("config"), key=key)
 
 
 def _json_default(obj: Any) -> Any:

@@ -14,6 +14,8 @@ import engine_tasks as fake
 import pytest
 
 from core import engine
+from core.cluster import start_client, stop_client
+from core.errors import UserError
 from core.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,9 +24,9 @@ DATA = fake.Data()
 
 @pytest.fixture(scope="module")
 def client():
-    c = engine.start_client(scheduler="", workers=2)
+    c = start_client(scheduler="", workers=2)
     yield c
-    engine.stop_client(c)
+    stop_client(c)
 
 
 @pytest.fixture
@@ -206,7 +208,7 @@ def test_a_queued_job_nobody_waits_for_is_dropped(eng, client, tmp_path):
 
 def test_workers_recycle_after_n_trainings(tmp_path, monkeypatch):
     monkeypatch.setenv("FINDL_WORKER_RUNS", "2")
-    c = engine.start_client(scheduler="", workers=1)
+    c = start_client(scheduler="", workers=1)
     try:
         e = engine.Engine(c)
         pids = [_done(e, e.submit(fake, fake.Config(value=70 + i), DATA)).metrics["pid"] for i in range(2)]
@@ -215,15 +217,16 @@ def test_workers_recycle_after_n_trainings(tmp_path, monkeypatch):
         third = _done(e, e.submit(fake, fake.Config(value=79), DATA)).metrics["pid"]
         assert pids[0] == pids[1] != third  # a fresh process after two trainings
     finally:
-        engine.stop_client(c)
+        stop_client(c)
 
 
 def test_the_server_process_never_imports_tensorflow(tmp_path):
     code = """
 import json, sys
 from core import engine
+from core.cluster import start_client
 from core.tasks import playground as pg
-e = engine.Engine(engine.start_client(scheduler="", workers=1))
+e = engine.Engine(start_client(scheduler="", workers=1))
 config = pg.Config(epochs=5, n_samples=100)
 job = e.wait(e.submit(pg, config, pg.load_data(config)), 300)
 print(json.dumps({"state": job.state, "acc": job.result.metrics["test_accuracy"],
@@ -265,9 +268,9 @@ def test_predict_scores_new_inputs_on_a_worker_with_the_run_kept_loaded(eng, tmp
     assert all(o["scores"] == [3, 7.5] for o in outs)
     assert all(o["pid"] != os.getpid() and o["tensorflow"] for o in outs)  # on a worker, not here
     assert max(o["calls"] for o in outs) >= 2  # loaded once per worker, then reused
-    with pytest.raises(engine.UserError, match="list of numbers"):
+    with pytest.raises(UserError, match="list of numbers"):
         eng.predict(fake, job.key, "garbage")
-    with pytest.raises(engine.UserError, match="no longer in the result store"):
+    with pytest.raises(UserError, match="no longer in the result store"):
         eng.predict(fake, "0" * 64, [1])
 
 

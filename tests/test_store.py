@@ -161,3 +161,40 @@ def test_meta_has_checksums(tmp_path):
     store.put("k", _result())
     meta = json.loads((tmp_path / "s" / "k" / "meta.json").read_text())
     assert set(meta["files"]) == {"arrays.npz"}
+
+
+def test_put_builds_what_it_returns_without_reading_the_store_back(tmp_path, monkeypatch):
+    store = Store(str(tmp_path / "s"))
+    monkeypatch.setattr(Store, "get", lambda *a: pytest.fail("put read the entry back"))
+    monkeypatch.setattr(Store, "_read", lambda *a: pytest.fail("put read a file back"))
+    r = _two_files(tmp_path)
+    r.metrics = {"acc": np.float32(0.5), "pair": (1, 2)}
+    got = store.put("k", r, {"task": "t"})
+    assert got.metrics == {"acc": 0.5, "pair": [1, 2]}  # as a later get gives them: through JSON
+    assert got.key == "k" and not got.cached and got.seconds == 1.5 and got.files == r.files
+    np.testing.assert_array_equal(got.arrays["a"], np.arange(5.0))
+    monkeypatch.undo()
+    assert store.get("k").metrics == got.metrics
+
+
+def test_remote_copies_are_removed_when_their_result_is_dropped(tmp_path):
+    import gc
+
+    store = Store(f"memory://findl-copies-{tmp_path.name}")
+    store.put("k", _two_files(tmp_path))
+    got = store.get("k")
+    folder = Path(got.files["encoder.keras"]).parent
+    assert folder.name.startswith("findl-") and Path(got.files["vectorizer.json"]).exists()
+    again = store.get("k")
+    assert Path(again.files["encoder.keras"]).parent != folder  # each read owns its copies
+    del got
+    gc.collect()
+    assert not folder.exists()
+    assert Path(again.files["encoder.keras"]).read_bytes() == b"encoder-bytes"  # another reader's stay
+
+
+def test_a_local_entry_is_read_in_place(tmp_path):
+    store = Store(str(tmp_path / "s"))
+    store.put("k", _two_files(tmp_path))
+    got = store.get("k")
+    assert Path(got.files["encoder.keras"]).parent == tmp_path / "s" / "k"  # no temporary copy to clean

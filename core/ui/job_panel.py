@@ -1,7 +1,8 @@
 """The one job panel every page uses: submit to the training engine (Dask workers, deduplicated
 by store key), show queue position / progress / live view / cancel while it trains, and return the
-Result when it is there. A failure is shown once as a one-line message and is not resubmitted until the
-user asks; the last good result of the page stays on screen."""
+Result when it is there. The engine's Job is the one state of a training (this module keeps only
+which result a slot last showed). A failure is shown once as a one-line message and is not
+resubmitted until the user asks; the last good result of the page stays on screen."""
 
 from __future__ import annotations
 
@@ -30,21 +31,22 @@ def live_loss(title: str, key: str) -> LiveView:
 
 
 def _state(slot: str) -> dict:
-    return st.session_state.setdefault(f"jobpanel:{slot}", {"failed": {}, "last": None})
+    """What the page last showed in this slot (display state; the job's state is the engine's)."""
+    return st.session_state.setdefault(f"jobpanel:{slot}", {"last": None})
 
 
-def _session_id() -> str:
+def _watcher(slot: str) -> str:
+    """One watcher per panel (session + slot): a page may show several."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "no-session"
+    return f"{ctx.session_id if ctx is not None else 'no-session'}:{slot}"
 
 
 def last_result(slot: str):
     """The slot's last good result (shown while the current settings are invalid or training)."""
     key = _state(slot)["last"]
-    job = engine.engine().get(key) if key else None
-    return job.result if job is not None and job.state == engine.DONE else None
+    return engine.engine().stored(key) if key else None
 
 
 def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = None,
@@ -59,52 +61,39 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
 
 
 def _run(task, config, data, auto: bool, live_view: LiveView | None, button_label: str, slot: str) -> Any:
-    state = _state(slot)
+    """A stored run is read from the store (no Job); otherwise the training's Job says what to
+    draw: its progress, its one-line failure with "Train again" (a failure is never resubmitted
+    on its own, ``Job.ended_for``), or a new training (``auto``, or the button pressed)."""
     runner = engine.engine()
     key = jobs.key_for(task, config, data)
-    job = runner.get(key)
-    # A failed run (divergence, bad data) fails again the same way: show it, never loop on it.
-    # A cancelled run is only final for the session that cancelled it.
-    if job is not None and key not in state["failed"] and (
-            job.state == engine.FAILED or (job.state == engine.CANCELLED and state.get("submitted") == key)):
-        state["failed"][key] = job.error or job.state
-    failed = state["failed"].get(key)
-    pressed = False
-    if failed or not auto and not (job is not None and job.active):
-        pressed = st.button(f"{'Train again' if failed else button_label}", type="primary",
-                            key=f"train:{slot}", help="Runs are cached: the same settings return at once.")
-    if pressed:
-        state["failed"].pop(key, None)
-        failed = None
-    if failed and not pressed:
-        st.error(failed)
+    watcher = _watcher(slot)
+    job = runner.watch(watcher, key)  # also releases the settings this panel showed before
+    if job is not None and job.active:
+        _progress_fragment(job, live_view, slot, watcher)
         return None
-    session = f"{_session_id()}:{slot}"  # one watcher per panel: a page may show several
-    previous = state.get("watching")
-    if previous and previous != key:
-        runner.release(previous, session)
-    state["watching"] = key
-    stale = job is None or job.state in (engine.FAILED, engine.CANCELLED)
-    if stale and (auto or pressed):
-        job = runner.submit(task, config, data, watcher=session)
-        state["submitted"] = key
-    elif job is not None and job.active:
-        job.watchers.add(session)
-    elif stale:
-        if runner.store.has(key):  # a stored run shows without pressing anything
-            job = runner.submit(task, config, data, watcher=session)
-        else:
-            st.info(f"Settings changed: press **{button_label}** to run them.")
-            return None
-    if job.state == engine.DONE:
-        state["last"] = key
-        return job.result
-    if job.state in (engine.FAILED, engine.CANCELLED):
-        state["failed"][key] = job.error or job.state
+    ended = job is not None and job.ended_for(watcher)
+    pressed = False
+    if ended or not auto:
+        pressed = st.button("Train again" if ended else button_label, type="primary", key=f"train:{slot}",
+                            help="Runs are cached: the same settings return at once.")
+    if ended and not pressed:
         st.error(job.error or job.state)
         return None
-    _progress_fragment(job, live_view, slot)
-    return None
+    result = runner.stored(key)  # a stored run shows without pressing anything
+    if result is None and (auto or pressed):
+        job = runner.submit(task, config, data, watcher=watcher)
+        result = job.result if job.state == engine.DONE else None
+        if result is None:
+            if job.active:
+                _progress_fragment(job, live_view, slot, watcher)
+            else:
+                st.error(job.error or job.state)
+            return None
+    if result is None:
+        st.info(f"Settings changed: press **{button_label}** to run them.")
+        return None
+    _state(slot)["last"] = key
+    return result
 
 
 def result_or_last(task, config, data, **kwargs) -> Any:
@@ -145,7 +134,7 @@ def _stale_banner(shown: dict, current: dict) -> None:
 
 
 @st.fragment(run_every=1.0)
-def _progress_fragment(job: engine.Job, live_view: LiveView | None, slot: str) -> None:
+def _progress_fragment(job: engine.Job, live_view: LiveView | None, slot: str, watcher: str) -> None:
     runner = engine.engine()
     if not job.active:
         st.rerun()  # whole page: draw the result (or the error)
@@ -169,5 +158,5 @@ def _progress_fragment(job: engine.Job, live_view: LiveView | None, slot: str) -
         if event and live_view is not None:
             live_view(event, job.history)
     if st.button("Cancel", key=f"cancel:{slot}"):
-        runner.cancel(job)
+        runner.cancel(job, by=watcher)
         st.rerun()
