@@ -117,7 +117,7 @@ def test_prewarm_trains_presets_once():
 def test_prewarm_trains_every_preset_of_every_task():
     """The lesson presets a teacher prewarms before class all train (full settings, fresh store),
     each followed by its companion runs (the forecast's walk-forward when walk_forward > 0)."""
-    from core.tasks import get_task, preset_config, task_names
+    from core.tasks import get_task, hook, preset_config, task_names
 
     r = findl("prewarm")
     assert r.returncode == 0, r.stderr
@@ -127,7 +127,7 @@ def test_prewarm_trains_every_preset_of_every_task():
         task = get_task(t)
         for p in task.PRESETS:
             config = preset_config(task, p)
-            companions = getattr(task, "companions", lambda c: [])(config)
+            companions = (hook(task, "companions") or (lambda c: []))(config)
             # a preset with the settings of an earlier one (another lesson on the same run) is a store hit
             state = "cached" if (t, config) in seen else "trained"
             seen.add((t, config))

@@ -24,6 +24,7 @@ from core.engine.training import shipped, train_on_worker
 from core.errors import EngineUnavailable, UserError
 from core.result import Result
 from core.store import Store
+from core.tasks import hook
 
 STATE_POLL = 0.5       # seconds between progress reads on the server, per job
 KEEP_FINISHED = 256    # finished jobs kept in the registry (the store keeps every result)
@@ -284,7 +285,7 @@ class Engine:
         training thread, so it does not wait for a training; the same run goes to the same worker
         while it lives (its model stays loaded there). The task's UserErrors (bad input) come back
         as they are."""
-        if not hasattr(task, "predict"):
+        if hook(task, "predict") is None:
             raise UserError(f"the {task.NAME} task cannot score new inputs")
         workers = sorted(self.client.scheduler_info().get("workers", {}))
         if not workers:
