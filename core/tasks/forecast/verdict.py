@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from core import metrics as fm
+from core.classification import ALPHA
 
-ALPHA = 0.05
 SHARE = 0.8            # "k test days account for 80 % of the squared-error difference"
 FEW_DAYS_SHARE = 0.02  # ... and k at most 2 % of the test days (or 3 days) makes the win fragile
 

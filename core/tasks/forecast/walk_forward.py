@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from core import metrics as fm
+from core.classification import ALPHA
 from core.data.prices import PriceData
 from core.errors import ConfigError, DataError
 from core.result import Progress, Result, jsonable
@@ -151,7 +152,7 @@ def _sentence(config: Config, windows: list[dict], mean: dict) -> str:
     won = mean["windows_beating_naive"]
     ratio = mean["mean_rmse_ratio"]
     p = (mean.get("dm") or {}).get("p_value")
-    significant = p is not None and p < 0.05
+    significant = p is not None and p < ALPHA
     verdict = ("significantly" if significant else "not significantly") + (
         " better" if (mean["model"]["rmse"] or 0) < (mean["naive"]["rmse"] or 0) else " worse")
     return (f"The {label} had a lower RMSE than the naive forecast in {won} of {len(windows)} windows "

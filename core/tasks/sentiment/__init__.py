@@ -24,6 +24,7 @@ from core import classification
 from core.data import sentences
 from core.data.sentences import LABELS, Sentences
 from core.errors import DataError, TrainingDiverged
+from core.nn.keras_loop import PREDICT_CHUNK
 from core.result import Progress, Result, jsonable
 from core.tasks.sentiment import baselines
 from core.tasks.sentiment.config import NAME, PRESETS, Config
@@ -158,7 +159,9 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     logits = trainer.predict(ids(test_texts))
     if not np.isfinite(logits).all():
         raise TrainingDiverged()
-    probs = _softmax(logits)
+    from scipy.special import softmax
+
+    probs = softmax(logits, axis=1)
 
     tfidf = baselines.TfidfLogreg(seed=config.seed).fit(fit_texts, y[fit])
     lexicon = baselines.Lexicon.bundled()
@@ -185,12 +188,6 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info,
                   files={"model.keras": save_model(models.end_to_end(vectorizer, classifier), "sentiment"),
                          "tfidf.joblib": tfidf_path})
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 # ---- scoring new sentences (on a worker, through Engine.predict; the CLI's --eval) ---------------
@@ -226,7 +223,14 @@ class _Loaded:
         return self.vectorizer(np.array(texts, dtype=object)).numpy().astype(np.int32)
 
     def probs(self, texts: list[str]) -> np.ndarray:
-        return _softmax(self._logits(self.ids(texts)).numpy())
+        """Class probabilities of the network, PREDICT_CHUNK sentences at a time (bounded memory)."""
+        return np.concatenate([self.probs_of_ids(self.ids(texts[i:i + PREDICT_CHUNK]))
+                               for i in range(0, len(texts), PREDICT_CHUNK)])
+
+    def probs_of_ids(self, ids: np.ndarray) -> np.ndarray:
+        from scipy.special import softmax
+
+        return softmax(self._logits(ids).numpy(), axis=1)
 
 
 def _loaded(result: Result) -> _Loaded:
@@ -286,7 +290,7 @@ def _explain(loaded: _Loaded, raw: str) -> dict:
     elif unknown:
         notes.append(f"not in the vocabulary (read as one unknown word): {', '.join(unknown[:8])}")
     row = ids[:max(n, 1)]
-    probs = _softmax(loaded._logits(row[None, :]).numpy())[0]
+    probs = loaded.probs_of_ids(row[None, :])[0]
     tfidf = [p - q for p, q in zip(loaded.tfidf.word_weights(text, POSITIVE), loaded.tfidf.word_weights(text, NEGATIVE))]
     out = {"text": text, "notes": notes, "words": words, "spans": spans, "label": int(probs.argmax()),
            "probs": {"model": probs.tolist(), "tfidf_logreg": loaded.tfidf.predict_proba([text])[0].tolist(),
@@ -313,7 +317,7 @@ def evaluate_file(result: Result, path) -> dict:
     if table.labels is None:
         raise DataError("--eval needs a labelled file (a label column, or PhraseBank sentence@label lines)")
     loaded = _loaded(result)
-    probs = np.concatenate([loaded.probs(table.texts[i:i + 1024]) for i in range(0, len(table.texts), 1024)])
+    probs = loaded.probs(table.texts)
     predicted = {"model": probs.argmax(1), "tfidf_logreg": loaded.tfidf.predict(table.texts),
                  "lexicon": loaded.lexicon.predict(table.texts)}
     return jsonable(_evaluate(table.labels, table.texts, predicted, loaded.lexicon) | {"notes": table.notes})
