@@ -1,5 +1,6 @@
-"""FinDL Lab: router and frame. Imports no TensorFlow (pages import it only when they train).
-The lesson pages come from ``core/catalog.py``; only the home page is named here."""
+"""FinDL Lab: router and frame. The web server never imports TensorFlow or Keras: training and
+scoring run on Dask workers (``core/engine.py``). The lesson pages come from ``core/catalog.py``;
+only the home page is named here."""
 
 import streamlit as st
 

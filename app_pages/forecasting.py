@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.charts import forecast as charts
+from core.classification import ALPHA
 from core.tasks import forecast as fc
 from core.tasks.forecast import walk_forward as wf_task
 from core.ui import frame, job_panel
@@ -104,7 +105,7 @@ def _level(x) -> str:
 
 def _colour(p_value) -> str:
     """Lower is better: green/red only when the test says the difference is real, grey otherwise."""
-    return "inverse" if p_value is not None and p_value < 0.05 else "off"
+    return "inverse" if p_value is not None and p_value < ALPHA else "off"
 
 
 model_mase, naive_mase = m["model"]["mase"], m["naive"]["mase"]

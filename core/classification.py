@@ -1,10 +1,12 @@
 """Classification metrics and the honest comparison of a classifier with its baselines.
 
-Every page that labels things (the playground now; anomalies and sentiment next) reports the same
-numbers from scikit-learn and compares a model with a baseline on the *same* test rows. Accuracy
-differences on a few hundred test points are often noise, so a comparison carries an exact McNemar
-test: only the rows where the two classifiers disagree say anything about which one is better, and
-under "no difference" each disagreement is a fair coin flip (b ~ Binomial(b + c, 1/2)).
+Every page that labels things (playground, anomaly detection, sentiment) reports the same numbers
+from scikit-learn and compares a model with a baseline on the *same* test rows. Accuracy
+differences on a few hundred test points are often noise, so a comparison of labels carries an
+exact McNemar test: only the rows where the two classifiers disagree say anything about which one
+is better, and under "no difference" each disagreement is a fair coin flip (b ~ Binomial(b + c, 1/2)).
+Scorers on different scales (the anomaly page) are compared by a bootstrap interval of their
+PR-AUC difference. ``ALPHA`` is the one significance level, the forecast verdict's too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-ALPHA = 0.05  # significance level of the comparisons shown on the pages
+ALPHA = 0.05  # the significance level of every comparison the app reports (classifiers, forecasts)
 
 
 def binary_metrics(y_true: Any, p: Any, threshold: float = 0.5) -> dict[str, Any]:

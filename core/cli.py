@@ -161,14 +161,16 @@ def cmd_train(args) -> int:
     task = get_task(args.task)
     config = preset_config(task, args.preset)
     config = task.Config.from_strings(_parse_sets(args.set or []), base=config)
+    from core.result import jsonable
+
     with _Trainer(args.scheduler) as trainer:
-        out = _train_one(trainer, task, config, args.data, args.eval, args.preset)
+        out = jsonable(_train_one(trainer, task, config, args.data, args.eval, args.preset))
     if args.json:
-        print(json.dumps(out, default=float))
+        print(json.dumps(out))
     else:
         state = "cached" if out["cached"] else f"trained in {out['seconds']:.2f} s"
         print(f"{out['task']} {out['key'][:12]} {state}")
-        print(json.dumps(out["metrics"], indent=2, default=float))
+        print(json.dumps(out["metrics"], indent=2))
     return 0
 
 
@@ -190,15 +192,23 @@ def cmd_prewarm(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    """Benchmarks are not installed with the package: they run from the checkout that ``core``
+    is imported from (``pip install -e .``, as ``make install`` does), like ``python -m bench.X``."""
     import importlib
+    from pathlib import Path
 
     from core.tasks import get_task
 
     get_task(args.task)  # validates the name
-    try:
-        module = importlib.import_module(f"bench.{args.task}")
-    except ModuleNotFoundError:
-        raise UserError(f"no benchmark for {args.task} yet") from None
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "bench" / f"{args.task}.py").is_file():
+        if not (checkout / "bench").is_dir():
+            raise UserError("benchmarks run from a checkout of the repository (pip install -e .): "
+                            f"{checkout} has no bench/ folder")
+        raise UserError(f"no benchmark for {args.task} yet")
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    module = importlib.import_module(f"bench.{args.task}")
     return module.main(["--json"] if args.json else [])
 
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-ALPHA = 0.05  # significance level of every comparison shown
+from core.classification import ALPHA  # the one significance level of the app
+
 MIN_CASES = 10  # fewest cases (test rows; for rare events, test anomalies) a comparison is tested on
 VERDICTS = ("better", "worse", "tie", "too-few-to-test")
 FIELDS = ("scorer", "scorer_label", "baseline", "baseline_label", "metric", "higher_is_better", "model_value",

@@ -9,8 +9,6 @@ cannot exist.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import typing
 from collections.abc import Mapping
@@ -158,10 +156,6 @@ class TaskConfig:
                 continue
             out[k] = format_value(v)
         return out
-
-    def digest(self) -> str:
-        blob = json.dumps({"task": self.TASK, "config": self.to_dict()}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()
 
     def replace(self, **changes: Any) -> TaskConfig:
         return dataclasses.replace(self, **changes)

@@ -1,7 +1,9 @@
-"""Device setup: detect GPUs, memory growth, mixed precision, seeds.
+"""Device setup: GPU detection without TensorFlow, the one TensorFlow import, mixed precision.
 
 ``describe()`` works without importing TensorFlow (for the sidebar badge and ``findl info``);
-``tensorflow()`` imports TF once, configures it and returns the module.
+``tensorflow()`` imports TF once (curl_cffi first, C++ start-up log muted, GPU memory growth) and
+returns the module; ``mixed_precision_policy()`` says which Keras dtype policy a model uses.
+Seeds are each task's (``keras.utils.set_random_seed``).
 """
 
 from __future__ import annotations

@@ -92,19 +92,24 @@ class Progress:
         if self.cancel.is_set():
             raise Cancelled()
 
-    @property
-    def fraction(self) -> float:
-        if not self.latest:
-            return 0.0
-        return min(1.0, self.latest["step"] / max(1, self.latest["total"]))
 
+def jsonable(value: Any, array_decimals: int | None = None) -> Any:
+    """Plain JSON values: the one sanitiser of metrics, progress events and CLI output.
 
-def jsonable(value: Any) -> Any:
-    """Plain JSON: numpy scalars to Python, NaN/inf to None."""
+    Dicts get string keys, tuples and NumPy arrays become lists, NumPy scalars become Python
+    ones, NaN/inf become None (``json.dumps`` would write ``NaN``, which is not JSON).
+    ``array_decimals`` rounds the floats of arrays (progress snapshots are drawn, not read:
+    fewer digits keep the messages small)."""
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, array_decimals) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":  # vectorised: a progress snapshot has thousands of values
+            value = value.astype(float) if array_decimals is None else value.astype(float).round(array_decimals)
+            finite = np.isfinite(value)
+            return (value if finite.all() else np.where(finite, value, None)).tolist()
+        return value.tolist() if value.dtype.kind in "biu" else jsonable(value.tolist())
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, array_decimals) for v in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -112,4 +117,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         value = float(value)
         return value if math.isfinite(value) else None
+    if isinstance(value, np.generic):  # np.str_, np.datetime64, ...
+        return value.item()
     return value

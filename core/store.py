@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from core.result import Result
+from core.result import Result, jsonable
 
 META = "meta.json"
 ARRAYS = "arrays.npz"
@@ -173,7 +173,7 @@ class Store:
         meta = {"metrics": result.metrics, "info": result.info, "seconds": result.seconds,
                 "config": result.config, "created": time.time(), "files": {n: _sha(d) for n, d in payload.items()},
                 **(extra_meta or {})}
-        meta_bytes = json.dumps(meta, default=_json_default).encode()
+        meta_bytes = json.dumps(jsonable(meta)).encode()
         if self.fs is None:
             tmp = self.root / f".tmp-{key}-{uuid.uuid4().hex}"
             tmp.mkdir()
@@ -221,13 +221,3 @@ class Store:
 def _stored_view(meta: dict, arrays: dict, files: dict[str, str], key: str, cached: bool = True) -> Result:
     return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}), files=files,
                   seconds=meta.get("seconds", 0.0), cached=cached, config=meta.get("config"), key=key)
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, tuple):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

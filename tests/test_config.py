@@ -1,13 +1,14 @@
 import pytest
 
 from core.errors import ConfigError
+from core.store import make_key
 from core.tasks import playground as pg
 
 
-def test_defaults_are_valid_and_hash_is_stable():
+def test_defaults_are_valid_and_the_store_key_is_stable():
     a, b = pg.Config(), pg.Config()
-    assert a == b and a.digest() == b.digest()
-    assert a.replace(seed=1).digest() != a.digest()
+    assert a == b and make_key(pg.NAME, pg.SCHEMA, a.to_dict(), "") == make_key(pg.NAME, pg.SCHEMA, b.to_dict(), "")
+    assert make_key(pg.NAME, pg.SCHEMA, a.replace(seed=1).to_dict(), "") != make_key(pg.NAME, pg.SCHEMA, a.to_dict(), "")
 
 
 def test_from_strings_parses_every_type():

@@ -98,3 +98,45 @@ def test_decimal_commas_only_where_asked_and_never_thousands():
         csvio.numeric_column(frame, "v")
     with pytest.raises(DataError, match="text where numbers belong"):
         csvio.numeric_column(pd.DataFrame({"v": ["1.234,5"]}), "v", decimal_comma=True)
+
+
+# ---- one column finder, one date list and policy for every reader ------------------------------
+def test_find_column_ignores_case_spaces_and_underscores_and_takes_the_first_alias():
+    frame = pd.DataFrame(columns=[" Adj Close ", "close", "Label"])
+    assert csvio.find_column(frame, "adj_close") == " Adj Close "
+    assert csvio.find_column(frame, "price", "CLOSE") == "close"  # the first alias that is there
+    assert csvio.find_column(["Text", "label"], "sentence", "text") == "Text"  # a header row works too
+    assert csvio.find_column(frame, "volume") is None
+
+
+def _sorted_x1(raw: bytes) -> list[float]:
+    return toy2d.load_csv(raw).x[:, 0].tolist()
+
+
+def test_every_reader_finds_the_same_date_columns():
+    """The readers used to disagree: 'timestamp' ordered playground rows but was ignored by the
+    sentiment reader; 'published' was the other way round."""
+    from core.data import sentences
+
+    for name in ("timestamp", "published"):
+        points = toy2d.load_csv((f"{name},x1,x2,label\n" + "".join(
+            f"2021-01-{30 - i:02d},{i},{i % 3},{i % 2}\n" for i in range(20))).encode())
+        assert points.ordered and points.x[0, 0] == 19  # sorted by the dates, not file order
+        table = sentences.from_file(f"text,label,{name}\nProfit rose,positive,2021-01-04\n".encode())
+        assert str(table.dates[0]) == "2021-01-04"
+        priced = prices.from_csv((f"close,{name}\n" + "".join(
+            f"{100 + i},{d.date()}\n" for i, d in enumerate(DATES))).encode())
+        assert priced.frame.index[0] == DATES[0]
+
+
+def test_playground_dates_follow_the_one_date_policy():
+    """Day-first dates are read day-first for every row, with a note (pandas' "mixed" format read
+    13/01 day-first but 02/01 month-first, so rows were ordered by two calendars)."""
+    rows = [("13/01/2021", 1), ("02/01/2021", 0), ("20/01/2021", 2)] * 4
+    raw = ("date,x1,x2,label\n" + "".join(f"{d},{x},{x},{i % 2}\n" for i, (d, x) in enumerate(rows))).encode()
+    points = toy2d.load_csv(raw)
+    assert _sorted_x1(raw)[:4] == [0.0] * 4 and points.x[-1, 0] == 2  # 2 Jan, 13 Jan, 20 Jan
+    assert any("day/month/year" in note for note in points.notes)
+    ambiguous = raw.replace(b"13/01", b"03/01").replace(b"20/01", b"04/01")
+    with pytest.raises(DataError, match="could be day/month or month/day"):
+        toy2d.load_csv(ambiguous)

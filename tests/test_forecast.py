@@ -128,10 +128,10 @@ def test_poisoned_test_slice_never_reaches_training_inputs_or_scalers(target):
     poisoned_frame.iloc[first_test_row:, :] *= 1e6
     poisoned = fc.prepare(config, prices.PriceData(poisoned_frame, "poisoned"))
 
-    np.testing.assert_array_equal(clean.x_scaler.mean, poisoned.x_scaler.mean)
-    np.testing.assert_array_equal(clean.x_scaler.std, poisoned.x_scaler.std)
-    np.testing.assert_array_equal(clean.y_scaler.mean, poisoned.y_scaler.mean)
-    np.testing.assert_array_equal(clean.y_scaler.std, poisoned.y_scaler.std)
+    np.testing.assert_array_equal(clean.x_scaler.mean_, poisoned.x_scaler.mean_)
+    np.testing.assert_array_equal(clean.x_scaler.scale_, poisoned.x_scaler.scale_)
+    np.testing.assert_array_equal(clean.y_scaler.mean_, poisoned.y_scaler.mean_)
+    np.testing.assert_array_equal(clean.y_scaler.scale_, poisoned.y_scaler.scale_)
     for part in ("train_origins", "val_origins"):
         origins = getattr(clean, part)
         np.testing.assert_array_equal(origins, getattr(poisoned, part))

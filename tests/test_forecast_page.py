@@ -25,8 +25,6 @@ def _result(**metrics) -> Result:
 def test_model_summary_is_shown_line_by_line_not_char_by_char():
     text = charts.summary_text(_result())
     assert text == SUMMARY and len(text.splitlines()) == 5
-    old = Result(metrics={}, arrays={}, info={"model_summary": SUMMARY.splitlines()})
-    assert charts.summary_text(old) == SUMMARY
 
 
 def test_page_does_not_join_the_summary_string_again():

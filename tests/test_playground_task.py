@@ -230,7 +230,7 @@ def test_time_split_needs_ordered_rows_and_dates_must_parse():
     with pytest.raises(ConfigError, match="generated datasets have no time order"):
         pg.Config(split="time")
     bad = b"date,x1,x2,label\n" + b"".join(f"someday,{i},{i % 3},{i % 2}\n".encode() for i in range(20))
-    with pytest.raises(DataError, match="column 'date' should hold dates.*someday"):
+    with pytest.raises(DataError, match="column 'date' has 20 value.s. that are not dates.*someday"):
         pg.toy2d.load_csv(bad)
     ordered = b"x1,x2,label\n" + b"".join(f"{i},{i % 3},{i % 2}\n".encode() for i in range(20))
     data = pg.toy2d.load_csv(ordered)  # no date column: the user can still say the rows are in time order

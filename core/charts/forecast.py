@@ -148,10 +148,9 @@ def metrics_table_text(result: Result, which: str = "headline") -> pd.DataFrame:
 
 
 def summary_text(result: Result) -> str:
-    """The Keras model summary as one text block. Stored as a string (a list of lines in
-    results from before SCHEMA 2); joining a string again would put one character per line."""
-    summary = result.info.get("model_summary") or ""
-    return summary if isinstance(summary, str) else "\n".join(map(str, summary))
+    """The Keras model summary as one text block (stored as one string: joining it as a list of
+    lines would put one character per line)."""
+    return result.info.get("model_summary") or ""
 
 
 def per_horizon_figure(result: Result, metric: str = "rmse", height: int = 320) -> go.Figure:

@@ -16,9 +16,10 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -118,13 +119,19 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def find_column(frame: pd.DataFrame, *names: str) -> str | None:
-    """The first column whose name matches one of ``names`` (case and spaces ignored)."""
-    norm = {str(c).strip().lower().replace(" ", "_"): c for c in frame.columns}
-    for name in names:
-        if name.lower() in norm:
-            return norm[name.lower()]
-    return None
+def find_column(columns: Iterable[Any], *names: str) -> Any | None:
+    """The column (as written in the file) named by the first of ``names`` that is there; a
+    DataFrame or a header row. Names match whatever their case, surrounding spaces, and
+    spaces vs underscores ("Adj Close" = "adj_close"); the first such column wins. One rule for
+    every reader (there were four, each ignoring case, spaces and underscores a little differently)."""
+    by_key: dict[str, Any] = {}
+    for column in columns:
+        by_key.setdefault(_column_key(column), column)
+    return next((by_key[_column_key(name)] for name in names if _column_key(name) in by_key), None)
+
+
+def _column_key(name: Any) -> str:
+    return " ".join(str(name).replace("_", " ").split()).lower()
 
 
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")

@@ -35,8 +35,7 @@ MAX_ROWS = 1_000_000
 MIN_ROWS = 30
 MAX_NAN_SHARE = 0.05  # up to 5 % missing prices are dropped with a note; more is an error
 
-_DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
-_PRICE_NAMES = ("adj close", "adj_close", "adjclose", "adjusted close", "close", "price")
+_PRICE_NAMES = ("adj close", "adjclose", "adjusted close", "close", "price")  # "adj_close" = "adj close"
 
 
 @dataclass(eq=False)
@@ -233,12 +232,10 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 # ---- CSV -------------------------------------------------------------------------------------
 def _find_date_column(frame: pd.DataFrame) -> tuple[str, pd.Series, str | None]:
-    by_name = {str(c).strip().lower(): c for c in frame.columns}
-    for key in _DATE_NAMES:
-        if key in by_name:
-            column = by_name[key]
-            parsed, note = quality_.parse_dates(frame[column], str(column))
-            return str(column), parsed, note
+    column = csvio.find_column(frame, *quality_.DATE_NAMES)
+    if column is not None:
+        parsed, note = quality_.parse_dates(frame[column], str(column))
+        return str(column), parsed, note
     first = frame.columns[0]
     try:
         parsed, note = quality_.parse_dates(frame[first], str(first))
@@ -276,14 +273,6 @@ def _read_table(file: csvio.CsvText) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(body, columns=header, dtype="string"), notes
 
 
-def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    by_name = {str(c).strip().lower(): c for c in frame.columns}
-    for key in names:
-        if key in by_name:
-            return by_name[key]
-    return None
-
-
 def from_csv(source: str | os.PathLike | bytes | IO, name: str | None = None,
              require_positive: bool = True) -> PriceData:
     """A date column plus a price column (Adj Close / Close / price, any case), optional Volume."""
@@ -294,16 +283,16 @@ def from_csv(source: str | os.PathLike | bytes | IO, name: str | None = None,
         raise DataError(f"{file_name} has more than {MAX_ROWS:,} rows; cut it to the rows you need")
     date_column, dates, date_note = _find_date_column(frame)
     notes += [date_note] if date_note else []
-    price_column = _find_column(frame.drop(columns=[date_column]), _PRICE_NAMES)
+    price_column = csvio.find_column(frame.drop(columns=[date_column]), *_PRICE_NAMES)
     if price_column is None:
         raise DataError("no price column: name it 'Close', 'Adj Close' or 'price'; found columns "
                         f"{', '.join(map(str, frame.columns))}")
     prices, number_note = quality_.parse_numbers(frame[price_column], str(price_column))
     notes += [number_note] if number_note else []
-    other = _find_column(frame.drop(columns=[date_column, price_column]), _PRICE_NAMES)
+    other = csvio.find_column(frame.drop(columns=[date_column, price_column]), *_PRICE_NAMES)
     notes.append(f"price column: '{price_column}'" + (f" ('{other}' is not used)" if other is not None else ""))
     table = pd.DataFrame({"close": prices}, index=pd.DatetimeIndex(dates.to_numpy()))
-    volume_column = _find_column(frame, ("volume", "vol"))
+    volume_column = csvio.find_column(frame, "volume", "vol")
     if volume_column is not None:
         try:
             volume = pd.Series(quality_.parse_numbers(frame[volume_column], str(volume_column))[0])

@@ -8,7 +8,8 @@ unix-second dates became 1970-01-01. So:
 
 * parsing (``parse_numbers``, ``parse_dates``) reads a format only when it is unambiguous and
   says what it did in a note; a genuinely ambiguous file is a ``DataError`` that tells the user
-  how to fix it (reading the file itself, encoding and delimiter, is ``core/data/csvio.py``'s);
+  how to fix it (reading the file itself, encoding and delimiter, is ``core/data/csvio.py``'s).
+  ``parse_dates`` and ``DATE_NAMES`` are the date policy of every CSV reader, not only prices';
 * ``assess`` looks at the prices of every source (bundled, Yahoo, CSV, synthetic) and returns
   ``Finding``s: bad ticks (a big move reversed within a few days), extreme single moves, and
   price jumps that look like a unit or format error. Findings are reported, never silently
@@ -109,6 +110,11 @@ def parse_numbers(raw: pd.Series, column: str) -> tuple[np.ndarray, str | None]:
     return out, (f"column '{column}': read decimal commas (e.g. '{values[~plain].iloc[0]}' = "
                  f"{eu[int(np.argmax(~plain.to_numpy()))]:g})")
 
+
+# The names a date column goes by, in every reader (prices, playground points, sentences); matched
+# by ``csvio.find_column`` and read by ``parse_dates``. One list: the readers used to disagree
+# (a "timestamp" column ordered playground rows but was ignored by the sentiment reader).
+DATE_NAMES = ("date", "datetime", "timestamp", "time", "published")
 
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T](.*))?$")
 _INT = re.compile(r"^\d+(\.0*)?$")

@@ -32,7 +32,6 @@ BUNDLED = {"train": ("train_part_a.csv", "train_part_b.csv"), "eval": ("eval.csv
 
 TEXT_NAMES = ("text", "sentence", "headline", "title")
 LABEL_NAMES = ("label", "sentiment", "class")
-DATE_NAMES = ("date", "time", "datetime", "published")
 _LABEL_VALUES = {
     "negative": 0, "neg": 0, "-1": 0, "-1.0": 0,
     "neutral": 1, "neu": 1, "0": 1, "0.0": 1, "-0": 1,
@@ -157,14 +156,14 @@ def bundled(part: str) -> Sentences:
 
 def from_file(source: csvio.Source, *, labelled: bool = True) -> Sentences:
     """Sentences from a CSV file with a header (a text column: text, sentence, headline or title; a
-    label column: label, sentiment or class; optional date column: date, time, datetime or
-    published; any case and order, other columns ignored) or a Financial PhraseBank file (lines
+    label column: label, sentiment or class; optional date column: ``quality.DATE_NAMES``; any
+    case and order, other columns ignored) or a Financial PhraseBank file (lines
     ``sentence@label``, no header). ``labelled=False`` (scoring new sentences) needs only the text
     column; labels that are present are read too, or dropped with a note when they are not valid."""
     file = csvio.read(source)
     first = next((line for line in file.text.splitlines() if line.strip()), "")
-    header = [c.strip().lower() for c in next(iter(_rows(file, first)), [])]
-    if not set(header) & set(TEXT_NAMES) and _PHRASEBANK_LINE.search(first):
+    header = next(iter(_rows(file, first)), [])
+    if csvio.find_column(header, *TEXT_NAMES) is None and _PHRASEBANK_LINE.search(first):
         return _phrasebank(file, labelled)
     return _csv(file, labelled)
 
@@ -175,14 +174,14 @@ def _rows(file: csvio.CsvText, first_line: str) -> list[list[str]]:
 
 def _csv(file: csvio.CsvText, labelled: bool) -> Sentences:
     rows = file.rows()
-    header = [c.strip().lower() for c in rows[0]]
+    header = rows[0]
     notes = list(file.notes)
-    if len(header) == 1 and header[0] in TEXT_NAMES:  # one column: commas inside a sentence are text
+    if len(header) == 1 and _index(header, TEXT_NAMES) is not None:  # one column: commas inside a sentence are text
         rows = dataclasses.replace(file, delimiter=_UNIT_SEPARATOR).rows()
         notes = [n for n in notes if not n.startswith("columns are separated")]
-    text_col = _find(header, TEXT_NAMES)
-    label_col = _find(header, LABEL_NAMES)
-    date_col = _find(header, DATE_NAMES)
+    text_col = _index(header, TEXT_NAMES)
+    label_col = _index(header, LABEL_NAMES)
+    date_col = _index(header, quality.DATE_NAMES)
     if text_col is None:
         raise DataError(f"{file.name} has no text column (its header is {', '.join(rows[0]) or 'empty'}); "
                         f"name the column with the sentences 'text' (or {', '.join(TEXT_NAMES[1:])})")
@@ -239,11 +238,10 @@ def _cell(row: list[str], column: int) -> str:
     return row[column] if column < len(row) else ""  # a short row's missing cells are empty
 
 
-def _find(header: list[str], names: tuple[str, ...]) -> int | None:
-    for name in names:
-        if name in header:
-            return header.index(name)
-    return None
+def _index(header: list[str], names: tuple[str, ...]) -> int | None:
+    """Position of the header cell ``csvio.find_column`` picks for ``names``."""
+    column = csvio.find_column(header, *names)
+    return None if column is None else header.index(column)
 
 
 def _labels(raw: list[str], lines: list[int], column: str, must: bool) -> tuple[np.ndarray | None, list[str]]:

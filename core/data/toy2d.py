@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.data import csvio
+from core.data import csvio, quality
 from core.errors import DataError
 
 GENERATED = ("moons", "circles", "xor", "gauss", "spiral", "credit", "fraud")
@@ -174,33 +174,21 @@ def load_csv(source: csvio.Source) -> Points:
     if min(y.sum(), len(y) - y.sum()) < 2:
         raise DataError("each class needs at least 2 rows so that train and test both see it")
     x = np.c_[x1.to_numpy(), x2.to_numpy()].astype(np.float32)
-    order = _time_order(frame)
+    order = _time_order(frame, notes)
     if order is not None:
         x, y = x[order], y[order]
-        notes.append(f"rows sorted by '{csvio.find_column(frame, *DATE_COLUMNS)}': the default split "
-                     "(auto) tests on the last rows, so the network never trains on the future")
     negative = classes[0] if positive != classes[0] else classes[1]
     return Points(x, y, "csv", f"csv:{file.fingerprint}", ("x1", "x2"), (negative, positive), notes, ordered=order is not None)
 
 
-DATE_COLUMNS = ("date", "datetime", "timestamp", "time")
-
-
-def _time_order(frame) -> np.ndarray | None:
-    """Row order by the file's date column, or None without one. Numbers (YYYYMMDD, epoch
-    seconds) order as they are; text must parse as dates."""
-    import pandas as pd
-
-    column = csvio.find_column(frame, *DATE_COLUMNS)
+def _time_order(frame, notes: list[str]) -> np.ndarray | None:
+    """Row order by the file's date column (``quality.DATE_NAMES``, read by ``quality.parse_dates``
+    like every CSV's dates), or None without one; what was interpreted goes to ``notes``."""
+    column = csvio.find_column(frame, *quality.DATE_NAMES)
     if column is None:
         return None
-    values = frame[column]
-    if not pd.api.types.is_numeric_dtype(values):
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-        if parsed.isna().any():
-            bad = values[parsed.isna()].iloc[0]
-            raise DataError(f"column '{column}' should hold dates (e.g. 2020-01-31); cannot read {bad!r}")
-        values = parsed
-    if values.isna().any():
-        raise DataError(f"column '{column}' has empty cells; every row needs a date")
-    return np.argsort(values.to_numpy(), kind="stable")
+    dates, note = quality.parse_dates(frame[column], str(column))
+    notes += [note] if note else []
+    notes.append(f"rows sorted by '{column}': the default split (auto) tests on the last rows, so the network "
+                 "never trains on the future")
+    return np.argsort(dates.to_numpy(), kind="stable")

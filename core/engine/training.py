@@ -16,7 +16,7 @@ from typing import Any
 from core.engine.job import CANCELLED, DONE, FAILED
 from core.engine.recent import Recent
 from core.errors import UserError
-from core.result import Progress
+from core.result import Progress, jsonable
 from core.store import Store
 
 PUBLISH_EVERY = 0.5    # seconds between progress messages from a worker (the page reads every 1 s)
@@ -44,16 +44,6 @@ class _DaskCancel:
         self._event.set()
 
 
-def _jsonable(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        return value.astype(float).round(4).tolist()
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    return value
-
-
 class _Publisher:
     """Progress listener on the worker: the latest event and the scalar history, sent to the
     scheduler's metadata at most every PUBLISH_EVERY s (and always the first and last)."""
@@ -65,7 +55,7 @@ class _Publisher:
 
     def publish(self, event: dict) -> None:
         self.client.set_metadata(["findl", self.key], {
-            "started": self.started, "latest": {k: _jsonable(v) for k, v in event.items()},
+            "started": self.started, "latest": jsonable(event, array_decimals=4),
             "history": self.progress.history})
         self.sent = time.monotonic()
 

@@ -1,5 +1,5 @@
 """A compiled Keras training loop over in-memory arrays, shared by the lesson pages that train a
-Keras model (forecasting today; the autoencoder and sentiment pages next).
+Keras model: forecasting (and its walk-forward windows), the anomaly autoencoder, sentiment.
 
 Why not ``model.fit``: on the 2-core CPU ``fit`` with batch 32 spends most of its time in
 per-batch Python and callback overhead (``findl bench forecast``). Here one ``tf.function`` with a
@@ -47,7 +47,7 @@ import numpy as np
 
 from core.errors import TrainingDiverged
 
-PREDICT_CHUNK = 4096
+PREDICT_CHUNK = 4096  # rows per scoring step: every task's predict/score path chunks by this (bounded memory)
 
 
 def save_model(model, prefix: str) -> str:

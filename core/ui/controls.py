@@ -140,9 +140,6 @@ class Controls:
     def text(self, name: str, label: str, where=st) -> str:
         return self._record(name, where.text_input(label, key=self.key(name), help=self._help(name)).strip())
 
-    def toggle(self, name: str, label: str, where=st) -> bool:
-        return self._record(name, where.toggle(label, key=self.key(name), help=self._help(name)))
-
     def multiselect(self, name: str, label: str, options: Sequence[Any] | None = None,
                     format_func: Callable[[Any], str] = str, where=st) -> tuple:
         options = list(options or self.cls.meta(name)["choices"])

@@ -17,7 +17,9 @@ import numpy as np
 from core import classification, comparisons
 from core.data import market, tabular, transactions
 from core.errors import ConfigError, DataError, TrainingDiverged
+from core.nn.keras_loop import PREDICT_CHUNK
 from core.result import Progress, Result, jsonable
+from core.split import Split, chronological
 from core.tasks.anomaly import models, thresholds
 from core.tasks.anomaly.config import NAME, PRESETS, SCORERS, Config
 
@@ -78,23 +80,29 @@ def load_data(config: Config, path=None) -> AnomalyData:
 
 class Scaler:
     """Fitted on the training rows only. ``log-standard``: log1p of non-negative columns whose
-    maximum is over 10x their median (amounts, counts, seconds), then z-score."""
+    maximum is over 10x their median (amounts, counts, seconds), then z-score. The centre and
+    scale are scikit-learn's (``StandardScaler``, or ``RobustScaler``: median and interquartile
+    range), whose scale is 1 for a constant column, so it stays 0; kept as plain arrays so a
+    stored run's ``info["scaler"]`` rebuilds it (``from_dict``)."""
 
     def __init__(self, kind: str):
         self.kind = kind
 
     def fit(self, x: np.ndarray) -> Scaler:
+        from sklearn.preprocessing import RobustScaler, StandardScaler
+
         self.log = np.zeros(x.shape[1], bool)
         if self.kind == "log-standard":
             median = np.median(x, axis=0)
             self.log = (x.min(axis=0) >= 0) & (x.max(axis=0) > 10 * np.maximum(median, 1e-12))
         z = self._log(x)
         if self.kind == "robust":
-            q1, self.center, q3 = np.percentile(z, [25, 50, 75], axis=0)
-            self.scale = q3 - q1
+            fitted = RobustScaler().fit(z)
+            self.center = fitted.center_
         else:
-            self.center, self.scale = z.mean(axis=0), z.std(axis=0)
-        self.scale = np.where(self.scale > 1e-12, self.scale, 1.0)  # a constant column stays 0
+            fitted = StandardScaler().fit(z)
+            self.center = fitted.mean_
+        self.scale = fitted.scale_
         return self
 
     def _log(self, x: np.ndarray) -> np.ndarray:
@@ -117,12 +125,9 @@ class Scaler:
         return scaler
 
 
-def split(n: int, config: Config) -> tuple[slice, slice, slice]:
+def split(n: int, config: Config) -> Split:
     """Chronological: training rows, then validation, then test."""
-    n_test = round(n * config.test_fraction)
-    n_val = round(n * config.val_fraction)
-    n_train = n - n_val - n_test
-    return slice(0, n_train), slice(n_train, n_train + n_val), slice(n_train + n_val, n)
+    return chronological(n, config.test_fraction, config.val_fraction)
 
 
 def _scores_metrics(y: np.ndarray, scores: np.ndarray, k: int) -> dict:
@@ -241,7 +246,8 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
               "ae_test": ae["test"].astype(np.float32),
               **{f"{n}_test": s["test"].astype(np.float32) for n, s in baselines.items()},
               "explain_rows": order, "explain_errors": ((x_test[order] - recon_test[order]) ** 2).astype(np.float32),
-              "latent_rows": latent_rows, "latent": encoder.predict(x_test[latent_rows], verbose=0).astype(np.float32),
+              "latent_rows": latent_rows,
+              "latent": encoder.predict(x_test[latent_rows], batch_size=PREDICT_CHUNK, verbose=0).astype(np.float32),
               "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss)}
     if labelled:
         arrays |= {"y_val": y_val, "y_test": y_test}

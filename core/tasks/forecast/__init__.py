@@ -54,7 +54,6 @@ from core.tasks.forecast.windows import (
     ROLL,
     RSI_DAYS,
     Dataset,
-    Scaler,
     baselines,
     feature_frame,
     load_data,
@@ -67,7 +66,7 @@ SCHEMA = 4  # 2: data_quality, robustness, verdict_kind, ...; 3: walk-forward le
 
 __all__ = ["FEATURES", "FEATURE_HELP", "MAX_LAG", "MIN_TEST", "MIN_TRAIN", "MIN_VAL", "MODELS", "MODEL_LABELS",
            "NAME", "PRESETS", "ROLL", "RSI_DAYS", "SCHEMA", "TARGETS", "Config", "Dataset", "Evaluation",
-           "FitHistory", "Scaler", "Trainer", "baselines", "build_model", "evaluate", "feature_frame",
+           "FitHistory", "Trainer", "baselines", "build_model", "evaluate", "feature_frame",
            "info", "key_config", "lag_diagnostic", "load_data", "mase_scale", "models", "periods_per_year",
            "prepare", "required_rows", "toy_backtest", "train", "warmup_rows"]
 
@@ -142,6 +141,6 @@ def info(config: Config, data: PriceData, ds: Dataset, summary: list[str], histo
         "model_label": MODEL_LABELS[config.model],
         "model_summary": "\n".join(summary),
         "notes": notes,
-        "scaler": {"x_mean": ds.x_scaler.mean.tolist(), "x_std": ds.x_scaler.std.tolist(),
-                   "y_mean": float(ds.y_scaler.mean[0]), "y_std": float(ds.y_scaler.std[0])},
+        "scaler": {"x_mean": ds.x_scaler.mean_.tolist(), "x_std": ds.x_scaler.scale_.tolist(),
+                   "y_mean": float(ds.y_scaler.mean_[0]), "y_std": float(ds.y_scaler.scale_[0])},
     }

@@ -22,8 +22,8 @@ import pandas as pd
 
 from core import comparisons
 from core import metrics as fm
+from core.classification import ALPHA
 
-ALPHA = comparisons.ALPHA
 SHARE = 0.8            # "k test days account for 80 % of the squared-error difference"
 FEW_DAYS_SHARE = 0.02  # ... and k at most 2 % of the test days (or 3 days) makes the win fragile
 

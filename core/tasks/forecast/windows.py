@@ -19,6 +19,7 @@ import pandas as pd
 from core.data import prices
 from core.data.prices import PriceData
 from core.errors import DataError
+from core.split import chronological
 from core.tasks.forecast.config import Config
 
 ROLL = 20         # window of the rolling features
@@ -61,9 +62,9 @@ def warmup_rows(features: tuple[str, ...]) -> int:
 
 
 def _split_rows(n: int, config: Config) -> tuple[int, int]:
-    n_test = round(n * config.test_fraction)
-    n_val = round(n * config.val_fraction)
-    return n - n_val - n_test, n - n_test
+    """(train_end, val_end) of the chronological split of ``n`` rows."""
+    part = chronological(n, config.test_fraction, config.val_fraction)
+    return part.train.stop, part.val.stop
 
 
 def _part_sizes(n: int, config: Config) -> tuple[int, int, int]:
@@ -114,24 +115,6 @@ def feature_frame(data: PriceData, features: tuple[str, ...], target: str) -> pd
     return frame
 
 
-@dataclass
-class Scaler:
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, values: np.ndarray) -> Scaler:
-        mean = values.mean(axis=0)
-        std = values.std(axis=0)
-        return cls(mean, np.where(std > 0, std, 1.0))
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return (values - self.mean) / self.std
-
-    def inverse(self, values: np.ndarray) -> np.ndarray:
-        return values * self.std + self.mean
-
-
 @dataclass(eq=False)
 class Dataset:
     """Rows of features and targets with a chronological split.
@@ -139,7 +122,8 @@ class Dataset:
     Row i holds day i's features; a window with origin k uses rows k-lookback+1..k as input and
     rows k+1..k+horizon as targets. Training windows have every target before ``train_end``,
     validation windows every target in [train_end, val_end), test windows every target from
-    ``val_end`` on. Scalers are fit on rows before ``train_end`` only.
+    ``val_end`` on. Scalers (scikit-learn's ``StandardScaler``: a constant column gets scale 1)
+    are fit on rows before ``train_end`` only.
     """
 
     dates: pd.DatetimeIndex
@@ -153,13 +137,15 @@ class Dataset:
     horizon: int
     train_end: int
     val_end: int
-    x_scaler: Scaler = field(init=False)
-    y_scaler: Scaler = field(init=False)
+    x_scaler: Any = field(init=False)  # sklearn StandardScaler: mean_, scale_
+    y_scaler: Any = field(init=False)
     scaled: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.x_scaler = Scaler.fit(self.raw[: self.train_end])
-        self.y_scaler = Scaler.fit(self.target[: self.train_end, None])
+        from sklearn.preprocessing import StandardScaler  # lazy: the web server imports this module
+
+        self.x_scaler = StandardScaler().fit(self.raw[: self.train_end])
+        self.y_scaler = StandardScaler().fit(self.target[: self.train_end, None])
         self.scaled = self.x_scaler.transform(self.raw).astype(np.float32)
 
     @property
@@ -198,10 +184,10 @@ class Dataset:
         return self.target[origins[:, None] + np.arange(1, self.horizon + 1)[None, :]]
 
     def scaled_targets(self, origins: np.ndarray) -> np.ndarray:
-        return ((self.targets(origins) - self.y_scaler.mean[0]) / self.y_scaler.std[0]).astype(np.float32)
+        return ((self.targets(origins) - self.y_scaler.mean_[0]) / self.y_scaler.scale_[0]).astype(np.float32)
 
     def unscale(self, values: np.ndarray) -> np.ndarray:
-        return np.asarray(values, dtype=float) * self.y_scaler.std[0] + self.y_scaler.mean[0]
+        return np.asarray(values, dtype=float) * self.y_scaler.scale_[0] + self.y_scaler.mean_[0]
 
 
 def prepare(config: Config, data: PriceData, min_test: int = MIN_TEST) -> Dataset:

@@ -14,7 +14,8 @@ from core import classification, comparisons
 from core.data import toy2d
 from core.errors import ConfigError, DataError
 from core.nn import mlp
-from core.result import Progress, Result
+from core.result import Progress, Result, jsonable
+from core.split import chronological
 from core.tasks.playground.config import (
     CAPACITY_SWEEP,
     FEATURES,
@@ -67,8 +68,8 @@ def split(config: Config, data: toy2d.Points) -> tuple[np.ndarray, np.ndarray]:
 
     idx = np.arange(len(data.y))
     if is_chronological(config, data):
-        n_train = train_size(len(idx), config.test_ratio)
-        train_idx, test_idx = idx[:n_train], idx[n_train:]
+        in_time = chronological(len(idx), config.test_ratio, round_test_up=True)
+        train_idx, test_idx = idx[in_time.train], idx[in_time.test]
         for part, rows in (("training", train_idx), ("test", test_idx)):
             if len(np.unique(data.y[rows])) < 2:
                 raise DataError(f"the chronological split leaves only one class in the {part} rows; "
@@ -88,23 +89,12 @@ def grid_axes(x: np.ndarray, size: int = GRID) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(lo[0] - pad[0], hi[0] + pad[0], size), np.linspace(lo[1] - pad[1], hi[1] + pad[1], size)
 
 
-class _Scaler:
-    """Standardisation fit on the training rows only."""
-
-    def __init__(self, train: np.ndarray):
-        self.mean = train.mean(axis=0)
-        self.std = train.std(axis=0)
-        self.std[self.std < 1e-12] = 1.0
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.std).astype(np.float32)
-
-
 def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model) -> tuple[dict, list]:
     """Majority class and logistic regression on the same split; each compared with the network
     (McNemar, in the comparison schema of core.comparisons). Logistic regression sees the network's inputs; when those
     are not x1, x2, a second logistic regression on x1, x2 shows what the features alone buy."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
     y_tr, y_te = data.y[train_idx], data.y[test_idx]
     majority_class = float(y_tr.mean() >= 0.5)  # learnt from the training rows, like any model
@@ -114,9 +104,9 @@ def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model)
         inputs["logistic_x1x2"] = ("x1", "x2")
     for name, features in inputs.items():
         raw = make_features(data.x, features)
-        scale = _Scaler(raw[train_idx])  # fit on the training rows only, like the network's
-        model = LogisticRegression().fit(scale(raw[train_idx]), y_tr)
-        probs[name] = model.predict_proba(scale(raw[test_idx]))[:, 1]
+        scaler = StandardScaler().fit(raw[train_idx])  # fit on the training rows only, like the network's
+        model = LogisticRegression().fit(scaler.transform(raw[train_idx]).astype(np.float32), y_tr)
+        probs[name] = model.predict_proba(scaler.transform(raw[test_idx]).astype(np.float32))[:, 1]
     baselines, versus = {}, []
     y_test = y_te >= 0.5
     labels = {"majority": "always predicting the majority class",
@@ -159,8 +149,14 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
     if config.batch_size > n_train:
         raise DataError(f"batch_size {config.batch_size} is larger than the {n_train} training points; "
                         f"use at most {n_train}")
+    from sklearn.preprocessing import StandardScaler
+
     raw = make_features(data.x, config.features)
-    scale = _Scaler(raw[train_idx])
+    scaler = StandardScaler().fit(raw[train_idx])  # fit on the training rows only
+
+    def scale(x: np.ndarray) -> np.ndarray:
+        return scaler.transform(x).astype(np.float32)
+
     feats = scale(raw)
     x_tr, y_tr, x_te, y_te = feats[train_idx], data.y[train_idx], feats[test_idx], data.y[test_idx]
     gx, gy = grid_axes(data.x)
@@ -244,7 +240,7 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
         arrays[f"neurons_{i}"] = act[:, :MAX_NEURON_MAPS].T.reshape(-1, NEURON_GRID, NEURON_GRID).astype(np.float16)
     info = {"feature_labels": [FEATURES[f][0] for f in config.features], "axis_labels": list(data.axis_labels),
             "class_names": list(data.class_names), "snapshot_every": k, "dataset": data.name}
-    return Result(metrics=metrics, arrays=arrays, info=info)
+    return Result(metrics=jsonable(metrics), arrays=arrays, info=info)
 
 
 def cost_analysis(y_true: np.ndarray, p: np.ndarray, cost_missed: float, cost_refused: float) -> dict:

@@ -12,6 +12,7 @@ from core.config import TaskConfig, param
 from core.data import toy2d
 from core.errors import ConfigError
 from core.nn import mlp
+from core.split import chronological
 from core.tasks import Preset
 
 NAME = "playground"
@@ -78,8 +79,8 @@ class Config(TaskConfig):
 
 
 def train_size(n: int, test_ratio: float) -> int:
-    """Training rows after the split (scikit-learn rounds the test share up)."""
-    return n - math.ceil(n * test_ratio)
+    """Training rows after the split, random or in time order (both round the test share up)."""
+    return chronological(n, test_ratio, round_test_up=True).train.stop
 
 
 PRESETS = {

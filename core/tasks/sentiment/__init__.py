@@ -24,6 +24,7 @@ from core import comparisons
 from core.data import sentences
 from core.data.sentences import LABELS, Sentences
 from core.errors import DataError, TrainingDiverged
+from core.nn.keras_loop import PREDICT_CHUNK
 from core.result import Progress, Result, jsonable
 from core.tasks.sentiment import baselines
 from core.tasks.sentiment.config import NAME, PRESETS, SCORERS, Config
@@ -159,7 +160,9 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     logits = trainer.predict(ids(test_texts))
     if not np.isfinite(logits).all():
         raise TrainingDiverged()
-    probs = _softmax(logits)
+    from scipy.special import softmax
+
+    probs = softmax(logits, axis=1)
 
     tfidf = baselines.TfidfLogreg(seed=config.seed).fit(fit_texts, y[fit])
     lexicon = baselines.Lexicon.bundled()
@@ -186,12 +189,6 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info,
                   files={"model.keras": save_model(models.end_to_end(vectorizer, classifier), "sentiment"),
                          "tfidf.joblib": tfidf_path})
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 # ---- scoring new sentences (on a worker, through Engine.predict; the CLI's --eval) ---------------
@@ -227,17 +224,23 @@ class _Loaded:
         return self.vectorizer(np.array(texts, dtype=object)).numpy().astype(np.int32)
 
     def probs(self, texts: list[str]) -> np.ndarray:
-        """Class probabilities per text; NaN for a text with no token at all (an empty cell).
+        """Class probabilities per text, PREDICT_CHUNK texts at a time (bounded memory); NaN for a
+        text with no token at all (an empty cell).
 
         Why rows without tokens never reach the network: a fully padded row makes cuDNN's LSTM
         kernel (Keras 3 on a GPU) fail an assertion instead of falling back, and the run would end
         on the first empty cell of a scored file. Readers skip empty texts already; this is the
         guard for every other caller of ``predict``."""
-        ids = self.ids(texts)
+        return np.concatenate([self.probs_of_ids(self.ids(texts[i:i + PREDICT_CHUNK]))
+                               for i in range(0, len(texts), PREDICT_CHUNK)])
+
+    def probs_of_ids(self, ids: np.ndarray) -> np.ndarray:
+        from scipy.special import softmax
+
         has_words = (ids != 0).any(axis=1)
-        out = np.full((len(texts), len(LABELS)), np.nan, dtype=np.float32)
+        out = np.full((len(ids), len(LABELS)), np.nan, dtype=np.float32)
         if has_words.any():
-            out[has_words] = _softmax(self._logits(ids[has_words]).numpy())
+            out[has_words] = softmax(self._logits(ids[has_words]).numpy(), axis=1)
         return out
 
 
@@ -298,7 +301,7 @@ def _explain(loaded: _Loaded, raw: str) -> dict:
     elif unknown:
         notes.append(f"not in the vocabulary (read as one unknown word): {', '.join(unknown[:8])}")
     row = ids[:max(n, 1)]
-    probs = _softmax(loaded._logits(row[None, :]).numpy())[0]
+    probs = loaded.probs_of_ids(row[None, :])[0]
     tfidf = [p - q for p, q in zip(loaded.tfidf.word_weights(text, POSITIVE), loaded.tfidf.word_weights(text, NEGATIVE))]
     out = {"text": text, "notes": notes, "words": words, "spans": spans, "label": int(probs.argmax()),
            "probs": {"model": probs.tolist(), "tfidf_logreg": loaded.tfidf.predict_proba([text])[0].tolist(),
@@ -325,7 +328,7 @@ def evaluate_file(result: Result, path) -> dict:
     if table.labels is None:
         raise DataError("--eval needs a labelled file (a label column, or PhraseBank sentence@label lines)")
     loaded = _loaded(result)
-    probs = np.concatenate([loaded.probs(table.texts[i:i + 1024]) for i in range(0, len(table.texts), 1024)])
+    probs = loaded.probs(table.texts)
     predicted = {"model": probs.argmax(1), "tfidf_logreg": loaded.tfidf.predict(table.texts),
                  "lexicon": loaded.lexicon.predict(table.texts)}
     return jsonable(_evaluate(table.labels, table.texts, predicted, loaded.lexicon) | {"notes": table.notes})
