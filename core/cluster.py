@@ -105,8 +105,11 @@ def _start_local_cluster(workers: int, timeout: float = 120.0):
     address_file = os.path.join(folder, "scheduler")
     # The scheduler unpickles the task graph and workers run it: both see the server's sys.path.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    # A session of its own: Ctrl+C in the terminal of `make run` reaches the server, which exits;
+    # the cluster notices its parent is gone and closes (no KeyboardInterrupt tracebacks from it).
     process = subprocess.Popen([sys.executable, "-m", "core.cluster", "--workers", str(workers),
-                                "--address-file", address_file, "--parent", str(os.getpid())], cwd=ROOT, env=env)
+                                "--address-file", address_file, "--parent", str(os.getpid())], cwd=ROOT, env=env,
+                               start_new_session=True)
     deadline = time.monotonic() + timeout
     while not os.path.exists(address_file):
         if process.poll() is not None:

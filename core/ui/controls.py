@@ -62,8 +62,24 @@ class Controls:
             if name in presets:
                 self.apply(presets[name].settings)
 
+        opened = f"{self.prefix}:lesson-link"
+        if opened not in st.session_state:  # a session's first run: a shared link may name its lesson
+            st.session_state[opened] = True
+            linked = st.query_params.get(LESSON_KEY)
+            if linked in presets:
+                st.session_state[key] = linked
+                if not set(st.query_params) & set(self.cls.field_names()):  # only the lesson: its settings
+                    self.apply(presets[linked].settings)
         name = where.selectbox("Lesson preset", ["(your settings)", *presets], key=key, on_change=_apply)
         return name if name in presets else None
+
+    def chosen_lesson(self, config) -> str | None:
+        """The preset chosen in the picker when ``config`` is exactly its settings (then a shared
+        link carries it, so students who open the link see the lesson)."""
+        name = st.session_state.get(f"{self.prefix}:preset")
+        if name in self.presets and self.cls(**self.presets[name].settings) == config:
+            return name
+        return None
 
     def lesson(self, result) -> None:
         """The chosen preset's lesson, above the result when both the settings and the result on
@@ -177,6 +193,9 @@ class Controls:
             return None
         self.current = config.to_dict()
         wanted = config.to_strings(only_changed=True)
+        lesson = self.chosen_lesson(config)
+        if lesson is not None:
+            wanted[LESSON_KEY] = lesson
         if st.query_params.to_dict() != wanted:
             st.query_params.from_dict(wanted)
         self._share_link(wanted)
@@ -196,6 +215,7 @@ class Controls:
 
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+LESSON_KEY = "lesson"  # ?lesson=PRESET in a link: the lesson box for students who open it
 
 
 def share_url(params: dict[str, str], page_url: str, headers: dict[str, str], public_url: str = "",

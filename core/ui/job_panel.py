@@ -77,7 +77,7 @@ def _run(task, config, data, auto: bool, live_view: LiveView | None, button_labe
         pressed = st.button("Train again" if ended else button_label, type="primary", key=f"train:{slot}",
                             help="Runs are cached: the same settings return at once.")
     if ended and not pressed:
-        st.error(job.error or job.state)
+        _say_why_it_ended(job)
         return None
     result = runner.stored(key)  # a stored run shows without pressing anything
     if result is None and (auto or pressed):
@@ -87,13 +87,24 @@ def _run(task, config, data, auto: bool, live_view: LiveView | None, button_labe
             if job.active:
                 _progress_fragment(job, live_view, slot, watcher)
             else:
-                st.error(job.error or job.state)
+                _say_why_it_ended(job)
             return None
     if result is None:
         st.info(f"Settings changed: press **{button_label}** to run them.")
         return None
     _state(slot)["last"] = key
     return result
+
+
+def _say_why_it_ended(job: engine.Job) -> None:
+    """A failure is one red line; a cancel is not a failure: say what happened and what the page
+    shows now, not a bare "cancelled"."""
+    if job.state == engine.CANCELLED:
+        st.info(f"Training stopped ({job.error or 'cancelled'}): nothing was stored for these settings. The last "
+                f"finished run, if there is one, stays below. Press **Train again** to run them.",
+                icon=":material/stop_circle:")
+    else:
+        st.error(job.error or job.state)
 
 
 def result_or_last(task, config, data, **kwargs) -> Any:
