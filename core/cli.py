@@ -155,12 +155,23 @@ def _train_one(trainer, task, config, data_path, eval_path=None, preset=None):
     return out
 
 
+def from_file(config):
+    """``config`` for a run on the user's file (``--data``): its data-source setting says "csv",
+    so the JSON's config (and the store key) does not claim a bundled or generated source."""
+    for name in ("source", "dataset"):
+        if name in config.field_names() and "csv" in (config.meta(name).get("choices") or ()):
+            return config.replace(**{name: "csv"})
+    return config
+
+
 def cmd_train(args) -> int:
     from core.tasks import get_task, preset_config
 
     task = get_task(args.task)
     config = preset_config(task, args.preset)
     config = task.Config.from_strings(_parse_sets(args.set or []), base=config)
+    if args.data is not None:
+        config = from_file(config)
     from core.result import jsonable
 
     with _Trainer(args.scheduler) as trainer:

@@ -38,6 +38,7 @@ def test_forecast_csv_json_has_the_design_metric_keys(tmp_path):
         assert METRIC_KEYS <= set(m[name]), name
     assert m["n_test"] > 10 and [c["baseline"] for c in m["comparisons"]] == ["naive", "drift", "mean"]
     assert "random walk" in m["comparisons"][0]["baseline_label"]
+    assert out["config"]["source"] == "csv"  # not the default bundled index: the run is on the file
     assert out["cached"] is False
     again = json.loads(findl("train", "forecast", "--data", str(csv), *TINY, "--json").stdout)
     assert again["cached"] is True and again["metrics"] == m
