@@ -1,5 +1,5 @@
 """FinDL Lab: router and frame. The web server never imports TensorFlow or Keras: training and
-scoring run on Dask workers (``core/engine.py``). The lesson pages come from ``core/catalog.py``;
+scoring run on Dask workers (``core/engine/``). The lesson pages come from ``core/catalog.py``;
 only the home page is named here."""
 
 import streamlit as st
@@ -15,5 +15,6 @@ for lesson in catalog.live():
         st.Page(lesson.page, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path))
 
 page = st.navigation(PAGES)
+frame.style()
 frame.sidebar_status()
 page.run()

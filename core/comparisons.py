@@ -84,7 +84,7 @@ def mcnemar(y_true: Any, model_correct: Any, baseline_correct: Any, *, scorer: s
     return comparison(scorer=scorer, scorer_label=scorer_label, baseline=baseline, baseline_label=baseline_label,
                       metric="accuracy", model_value=float(right_model.mean()) if len(right_model) else None,
                       baseline_value=float(right_base.mean()) if len(right_base) else None,
-                      test="McNemar (exact)", p_value=test["p_value"], n=len(right_model), unit=unit)
+                      test="exact McNemar", p_value=test["p_value"], n=len(right_model), unit=unit)
 
 
 def find(comparisons: list[dict[str, Any]], baseline: str, scorer: str | None = None) -> dict[str, Any] | None:
@@ -152,8 +152,9 @@ def phrase(c: dict[str, Any]) -> str:
 
 def headline(comparisons: list[dict[str, Any]]) -> tuple[str, str]:
     """(kind, markdown) for the top of a page: kind "success" when the model beats every baseline
-    beyond sampling error, "warning" when a baseline beats it (that baseline is named first),
-    else "info". The same words for every page."""
+    beyond sampling error, "warning" when a baseline beats it (the one ahead by the most is named
+    first), else "info". Comparisons with the same verdict share one clause, the test is named
+    once. The same words for every page."""
     if not comparisons:
         return "info", "This run has no baseline comparison (the test rows have no labels)."
     scorer = comparisons[0]["scorer_label"]
@@ -168,8 +169,38 @@ def headline(comparisons: list[dict[str, Any]]) -> tuple[str, str]:
         kind = "success"
     else:
         kind = "info"
-    sentence = f"The {scorer} is " + "; ".join(phrase(c) for c in comparisons) + "."
-    return kind, lead + sentence
+    fragile = [c for c in comparisons if c["verdict"] == "tie" and c["caveats"] and _significant(c)]
+    clauses = [_clause(verdict, [c for c in comparisons if c["verdict"] == verdict and c not in fragile])
+               for verdict in ("worse", "better", "tie", "too-few-to-test")]
+    clauses = [c for c in clauses if c] + [phrase(c) for c in fragile]
+    tests = ", ".join(dict.fromkeys(c["test"] for c in comparisons))
+    return kind, f"{lead}The {scorer} is {'; '.join(clauses)}. Test: {tests}."
+
+
+def _clause(verdict: str, group: list[dict[str, Any]]) -> str:
+    """One clause for the comparisons that share ``verdict``: each baseline with its difference
+    and p (or interval), then what the verdict means."""
+    if not group:
+        return ""
+    items = [f"{c['baseline_label']} ({_difference(c)}; {_short_evidence(c)})" for c in group]
+    joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + (" or " if verdict != "better" else " and ") + items[-1]
+    cases = {(c["n"], c["unit"]) for c in group}
+    on = f"{group[0]['n']} {group[0]['unit']}" if len(cases) == 1 else "the test rows"
+    caution = "; ".join(dict.fromkeys(cv for c in group for cv in c["caveats"]))
+    caution = f" (caution: {caution})" if caution else ""
+    if verdict == "too-few-to-test":
+        return f"not testable against {joined}: only {on}, fewer than the {MIN_CASES} a comparison needs"
+    if verdict == "tie":
+        return f"no better than {joined}: within sampling error on {on}{caution}"
+    return f"{verdict} than {joined}{caution}"
+
+
+def _short_evidence(c: dict[str, Any]) -> str:
+    if c["interval"] is not None:
+        low, high = c["interval"]
+        return f"95 % interval {low:+.3f} to {high:+.3f}"
+    p = c["p_value"]
+    return f"p = {'n/a' if p is None else format(p, '.2g')}"
 
 
 def _capital(text: str) -> str:

@@ -133,7 +133,7 @@ def baseline_label(config: Config, name: str) -> str:
     """How the page names a baseline: the naive forecast is the random walk (returns) or
     "tomorrow = today" (prices)."""
     if name == "naive":
-        return "the random walk (zero return)" if config.target == "log_return" else "the naive 'tomorrow = today' price"
+        return "the random walk" if config.target == "log_return" else "the naive 'tomorrow = today' price"
     return {"drift": "the drift forecast", "mean": "the historical mean"}[name]
 
 

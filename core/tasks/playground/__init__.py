@@ -110,7 +110,7 @@ def _baselines(config: Config, data: toy2d.Points, train_idx, test_idx, p_model)
     baselines, versus = {}, []
     y_test = y_te >= 0.5
     labels = {"majority": "always predicting the majority class",
-              "logistic": f"logistic regression on the same inputs ({', '.join(FEATURES[f][0] for f in config.features)})"}
+              "logistic": f"logistic regression on {', '.join(FEATURES[f][0] for f in config.features)}"}
     for name, p in probs.items():
         m = classification.binary_metrics(y_te, p)
         baselines[name] = {"test_accuracy": m["accuracy"], "test_auc": None if name == "majority" else m["auc"],
