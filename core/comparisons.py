@@ -127,11 +127,9 @@ def _difference(c: dict[str, Any]) -> str:
 
 
 def _evidence(c: dict[str, Any]) -> str:
-    if c["interval"] is not None:
-        low, high = c["interval"]
-        return f"95 % interval {low:+.3f} to {high:+.3f}, {c['test']}"
-    p = c["p_value"]
-    return f"{c['test']} p = {'n/a' if p is None else format(p, '.2g')}"
+    """The test's evidence with the test named: "exact McNemar p = 0.01"."""
+    short = _short_evidence(c)
+    return f"{short}, {c['test']}" if c["interval"] is not None else f"{c['test']} {short}"
 
 
 def phrase(c: dict[str, Any]) -> str:
