@@ -22,7 +22,7 @@ sb = st.sidebar
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
 source = controls.select("source", "Sentences", where=sb,
-                         format_func=lambda s: {"bundled": "bundled corpus (train 2,366 / test 604)",
+                         format_func=lambda s: {"bundled": "bundled corpus (separate test set)",
                                                 "csv": "your labelled file"}[s])
 upload = None
 if source == "csv":
@@ -71,14 +71,16 @@ cols[2].metric("Lexicon accuracy", f"{lexicon['accuracy']:.1%}")
 cols[3].metric("Largest class share", f"{m['majority_share']:.1%}")
 st.table(charts.table(m).map(lambda v: f"{v:.3f}"))
 frame.headline(m["comparisons"])
-st.caption("Always answering the largest class would be right as often as its share. Accuracy differences are "
+st.caption(f"This run: the network and TF-IDF learned from {m['n_train']:,} training sentences ({m['n_val']:,} more "
+           f"stopped the network's training); all three are scored on the same {m['n_test']:,} test sentences. "
+           "Always answering the largest class would be right as often as its share. Accuracy differences are "
            "tested with an exact McNemar test on the sentences where the two disagree.")
 
 # ---- try a sentence (an input to the trained run: never retrains) ------------------------------
 st.subheader("Try a sentence")
 typed = st.text_input("A headline or a sentence from a filing", key="se:typed",
                       value="Brightwater Bank narrowed its quarterly loss but cut its full-year guidance.",
-                      max_chars=sentences.MAX_CHARS * 2)
+                      max_chars=sentences.MAX_CHARS)
 
 if result.key is None:
     st.info("Scoring typed sentences needs a stored run.")
@@ -93,16 +95,19 @@ else:
             st.caption(note)
         st.plotly_chart(charts.probabilities({k: out["probs"][k] for k in charts.SCORERS}), key="se:probs")
         st.caption("Green: the word pushes towards positive; red: towards negative" +
-                   ("; blue (the Transformer): attention above an even share, which has no direction." if
-                    out["transformer"] else "."))
+                   ("; blue (the Transformer): attention above an even share, which has no direction" if
+                    out["transformer"] else "") +
+                   ". Full colour: the word moves the odds of positive against negative about 2.7-fold (one "
+                   "unit of log-odds) or more, is a whole lexicon term, or gets twice an even share of attention; "
+                   "pale words barely count. Hover a word for its weight.")
         for key, name in charts.SCORERS.items():
             how = {"model": out["model_method"], "tfidf_logreg": "word and word-pair contributions, positive minus "
                    "negative", "lexicon": "matched terms, flipped after a negation"}[key]
             label = LABELS[int(np.argmax(out["probs"][key]))]
             st.markdown(f"**{name}: {label}** · <small>{how}</small>", unsafe_allow_html=True)
             attention = key == "model" and out["transformer"]
-            st.markdown(charts.highlight(out["text"], out["spans"], out["weights"][key], signed=not attention,
-                                         scale=1.0 if attention else None), unsafe_allow_html=True)
+            st.markdown(charts.highlight(out["text"], out["spans"], out["weights"][key], signed=not attention),
+                        unsafe_allow_html=True)
         if out["transformer"] and len(out["words"]):
             maps = np.asarray(out["attention"])
             block = st.selectbox("Block", range(maps.shape[0]), format_func=lambda b: f"block {b + 1}",

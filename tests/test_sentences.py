@@ -104,6 +104,14 @@ def test_no_text_column(tmp_path):
         from_file(_write(tmp_path, "words,label\nProfit rose,positive\n"))
 
 
+def test_phrasebank_style_csv_with_a_news_column(tmp_path):
+    """CSV exports of the Financial PhraseBank name their columns ``label,news``."""
+    s = from_file(_write(tmp_path, "label,news\npositive,Operating profit rose to EUR 13.1 mn\n"
+                                   "negative,Net sales fell 5 %\n"))
+    assert s.texts == ["Operating profit rose to EUR 13.1 mn", "Net sales fell 5 %"]
+    assert s.labels.tolist() == [POS, NEG]
+
+
 def test_empty_texts_skipped_or_refused(tmp_path):
     s = from_file(_write(tmp_path, "text,label\nProfit rose,positive\n,negative\n  !! ,neutral\nLoss,negative\n"))
     assert s.texts == ["Profit rose", "Loss"] and s.labels.tolist() == [POS, NEG]

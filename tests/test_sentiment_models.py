@@ -164,6 +164,19 @@ def test_attention_maps_skip_the_padding():
         models.attention_maps(_tiny("bilstm"), ids)
 
 
+def test_attention_peak_is_each_sentences_strongest_weight_in_even_shares():
+    """The lesson "what attention looks at" checks this number: over a batch (padded, one row
+    without words) it must equal the heatmaps' strongest weight x words, averaged per sentence."""
+    model = _tiny("transformer", blocks=2)
+    ids, _ = _sentences(12, seed=3)
+    ids = np.vstack([ids, np.zeros((1, ids.shape[1]), np.int32)])
+    expected = np.mean([models.attention_maps(model, row).max() * np.count_nonzero(row) for row in ids[:-1]])
+    assert models.attention_peak(model, ids) == pytest.approx(expected, rel=1e-5)
+    assert models.attention_peak(model, ids) >= 1  # a real row's weights sum to 1 over its words
+    with pytest.raises(ValueError):
+        models.attention_peak(_tiny("bilstm"), ids)
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_token_importances_are_zero_on_the_padding(arch):
     model = _tiny(arch)

@@ -68,19 +68,36 @@ def probabilities(probs: dict[str, Sequence[float]]) -> go.Figure:
     return fig
 
 
-def highlight(text: str, spans: Sequence[tuple[int, int]], weights: Sequence[float], signed: bool = True,
-              scale: float | None = None) -> str:
-    """The sentence as HTML. ``signed``: each word's background green (pushes towards positive)
-    or red (towards negative); else blue (attention above an even share) and nothing below it.
-    Strength: the weight over ``scale`` (default: the largest weight)."""
-    scale = scale or max((abs(w) for w in weights), default=0.0) or 1.0
-    out, last = [], 0
-    for (start, end), weight in zip(spans, weights):
-        out.append(html.escape(text[last:start]))
+# A word gets full colour at a weight of 1 in its scorer's units: one unit of log-odds of positive
+# against negative (the network's gradient x input, TF-IDF's contributions: the odds move about
+# 2.7-fold), one whole lexicon term, or attention twice an even share. Why a fixed scale and not
+# the sentence's largest weight: scaled within the sentence, the strongest word is always bright,
+# so a guess (no known word, weights near 0) looked as sure as a decisive headline.
+FULL_COLOUR = 1.0
+_ALPHA_MAX = 0.75  # the text stays readable on the strongest colour
+_GREEN, _RED, _BLUE = "44,160,44", "214,39,40", "31,119,180"
+
+
+def word_colours(weights: Sequence[float], signed: bool = True, scale: float = FULL_COLOUR) -> list[str]:
+    """The CSS background of each word. ``signed``: green (pushes towards positive) or red
+    (towards negative); else blue (attention above an even share) and nothing below it. Strength:
+    the weight over ``scale``, capped at full colour; the same weight gets the same colour in every
+    sentence, so weak evidence looks weak."""
+    colours = []
+    for weight in weights:
         strength = abs(weight) if signed else max(weight, 0.0)
-        alpha = min(1.0, strength / scale) * 0.75
-        rgb = ("44,160,44" if weight >= 0 else "214,39,40") if signed else "31,119,180"
-        out.append(f'<span style="background: rgba({rgb},{alpha:.2f}); border-radius: 3px; padding: 0 2px" '
+        rgb = (_GREEN if weight >= 0 else _RED) if signed else _BLUE
+        colours.append(f"rgba({rgb},{min(1.0, strength / scale) * _ALPHA_MAX:.2f})")
+    return colours
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]], weights: Sequence[float], signed: bool = True,
+              scale: float = FULL_COLOUR) -> str:
+    """The sentence as HTML, each word on its ``word_colours`` background, its weight on hover."""
+    out, last = [], 0
+    for (start, end), weight, colour in zip(spans, weights, word_colours(weights, signed, scale)):
+        out.append(html.escape(text[last:start]))
+        out.append(f'<span style="background: {colour}; border-radius: 3px; padding: 0 2px" '
                    f'title="{weight:+.3f}">{html.escape(text[start:end])}</span>')
         last = end
     out.append(html.escape(text[last:]))

@@ -30,7 +30,7 @@ MAX_CHARS = 2000
 CORPUS = Path(__file__).resolve().parent / "corpus"
 BUNDLED = {"train": ("train_part_a.csv", "train_part_b.csv"), "eval": ("eval.csv",)}
 
-TEXT_NAMES = ("text", "sentence", "headline", "title")
+TEXT_NAMES = ("text", "sentence", "headline", "title", "news")  # news: PhraseBank-style CSV exports
 LABEL_NAMES = ("label", "sentiment", "class")
 _LABEL_VALUES = {
     "negative": 0, "neg": 0, "-1": 0, "-1.0": 0,
@@ -155,9 +155,9 @@ def bundled(part: str) -> Sentences:
 
 
 def from_file(source: csvio.Source, *, labelled: bool = True) -> Sentences:
-    """Sentences from a CSV file with a header (a text column: text, sentence, headline or title; a
-    label column: label, sentiment or class; optional date column: ``quality.DATE_NAMES``; any
-    case and order, other columns ignored) or a Financial PhraseBank file (lines
+    """Sentences from a CSV file with a header (a text column: text, sentence, headline, title or
+    news; a label column: label, sentiment or class; optional date column: ``quality.DATE_NAMES``;
+    any case and order, other columns ignored) or a Financial PhraseBank file (lines
     ``sentence@label``, no header). ``labelled=False`` (scoring new sentences) needs only the text
     column; labels that are present are read too, or dropped with a note when they are not valid."""
     file = csvio.read(source)

@@ -33,6 +33,10 @@ SCHEMA = 2  # 2: metrics["comparisons"] in the shared schema (core.comparisons)
 SPLIT_SEED = 0  # the test split of a user's file: fixed, so every run is tested on the same sentences
 MIN_PER_CLASS = 10
 MONITOR = "accuracy"  # early stopping: see Trainer.fit (validation cross-entropy bottoms out at epoch 1-2)
+# No counts: train_rows and the validation share change how many sentences a run learns from, and
+# the page states the run's own counts (metrics n_train, n_val, n_test) under its scores.
+BUNDLED_NOTE = ("Bundled corpus: the network and TF-IDF learn from its training sentences; its evaluation sentences "
+                "(written separately) are the test set.")
 BATCH_MAX = 5000  # sentences per predict call (the page sends a large file in chunks, with progress)
 
 __all__ = ["LABELS", "NAME", "PRESETS", "SCHEMA", "Config", "SentimentData", "evaluate_file", "load_data", "predict",
@@ -58,8 +62,7 @@ def load_data(config: Config, path=None) -> SentimentData:
     if path is None:
         train, test = sentences.bundled("train"), sentences.bundled("eval")
         return SentimentData(train, test, f"bundled:{train.fingerprint[:16]}:{test.fingerprint[:16]}",
-                             [(f"Bundled corpus: {len(train)} training sentences; the {len(test)} evaluation "
-                              "sentences (written separately) are the test set.")], from_config=True)
+                             [BUNDLED_NOTE], from_config=True)
     table = sentences.from_file(path)
     sentences.check_training(table, min_per_class=MIN_PER_CLASS)
     fit, test = sentences.stratified_split(table.labels, config.test_fraction, SPLIT_SEED)
@@ -157,7 +160,8 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
                           batch_size=config.batch_size, patience=config.patience, seed=config.seed,
                           progress=progress, total=config.epochs, monitor=MONITOR)
     test_texts, y_test = data.test.texts, data.test.labels
-    logits = trainer.predict(ids(test_texts))
+    test_ids = ids(test_texts)
+    logits = trainer.predict(test_ids)
     if not np.isfinite(logits).all():
         raise TrainingDiverged()
     from scipy.special import softmax
@@ -173,7 +177,8 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     metrics |= {"n_train": len(fit), "n_val": len(val), "vocabulary": len(vocabulary), "arch": config.arch,
                 "val_loss": float(history.best_val), "best_epoch": int(history.best_epoch),
                 "epochs_run": int(history.epochs_run),
-                "val_accuracy": float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val]))}
+                "val_accuracy": float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val])),
+                "attention_peak": models.attention_peak(classifier, test_ids) if config.arch == "transformer" else None}
 
     import joblib
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from core.config import TaskConfig, param
 from core.errors import ConfigError
+from core.lessons import NUMBER, PERCENT, Claim, above, all_of, below, verdict
 from core.tasks import Preset
 
 NAME = "sentiment"
@@ -26,8 +27,8 @@ class Config(TaskConfig):
 
     seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights, the batch order and the validation split.")
     source: str = param("bundled", choices=SOURCES,
-                        help="bundled: the project's corpus (2,366 training sentences; the 604 evaluation "
-                             "sentences are the test set). csv: your labelled file, split stratified into "
+                        help="bundled: the project's corpus (its training files train; its separately written "
+                             "evaluation file is the test set). csv: your labelled file, split stratified into "
                              "training and test.")
     arch: str = param("bilstm", choices=ARCHS,
                       help="bilstm: a bidirectional LSTM reads the sentence both ways; transformer: self-attention "
@@ -48,7 +49,8 @@ class Config(TaskConfig):
     class_weights: str = param("balanced", choices=CLASS_WEIGHTS,
                                help="balanced: rarer classes weigh more in the training loss; none: every sentence "
                                     "counts the same.")
-    patience: int = param(3, min=1, max=50, help="Epochs without a better validation loss before stopping.")
+    patience: int = param(3, min=1, max=50, help="Epochs without a better validation accuracy before stopping "
+                                                  "(the best epoch's weights are kept).")
     val_fraction: float = param(0.15, min=0.05, max=0.4,
                                 help="Share of the training sentences (stratified) held out for early stopping.")
     test_fraction: float = param(0.2, min=0.1, max=0.5, help="csv: share of your file (stratified) kept for the test.")
@@ -63,24 +65,53 @@ class Config(TaskConfig):
             raise ConfigError("train_rows must be 0 (all) or at least 60 sentences")
 
 
-# Each sentence is what the numbers show over seeds 0-2 (tests/test_sentiment.py checks it).
+# Each sentence says what to look at; each claim is decided on the run shown (core.lessons) and
+# holds on at least two of seeds 0-2 (tests/test_lessons.py prints how often).
 PRESETS = {
     "small-data-baseline-wins": Preset(
-        "Trained from scratch on 2,366 sentences, the BiLSTM does not beat TF-IDF + logistic regression on the 604 "
-        "evaluation sentences: over three seeds it ties or loses by McNemar. A few thousand sentences are the bag "
-        "of words' home ground; the network needs more data or pretrained word vectors.", {}),
+        "Trained from scratch on the bundled training sentences, does the BiLSTM beat TF-IDF + logistic "
+        "regression on the separately written evaluation sentences? Compare the table row by row and read the "
+        "McNemar verdict under it. A few thousand sentences are the bag of words' home ground; the network needs "
+        "more data or pretrained word vectors.", {},
+        (Claim("The network does not beat TF-IDF + logistic regression (McNemar: a tie or worse)",
+               verdict("tfidf_logreg", "tie", "worse")),
+         Claim("TF-IDF + logistic regression has the higher macro-F1",
+               above("baselines.tfidf_logreg.macro_f1", "macro_f1", fmt=NUMBER,
+                     names=("TF-IDF macro-F1", "network macro-F1"))))),
     "300-sentences": Preset(
-        "With 300 training sentences a rule that learns nothing wins: the finance lexicon (73 %) beats TF-IDF, "
-        "which beats the network (by McNemar, over three seeds). Knowledge written down beats learning from too "
-        "few examples.", {"train_rows": 300}),
+        "Train on only 300 of the training sentences (train_rows; a share of them validates) and rank the three scorers: a rule that learns nothing, the "
+        "finance lexicon, against TF-IDF + logistic regression and the network, which learn from those few "
+        "examples. Knowledge written down beats learning from too few examples.", {"train_rows": 300},
+        (Claim("The lexicon, with no training at all, beats the network (McNemar)", verdict("lexicon", "worse")),
+         Claim("TF-IDF + logistic regression beats the network too (McNemar)", verdict("tfidf_logreg", "worse")),
+         Claim("The lexicon is more accurate than TF-IDF + logistic regression",
+               above("baselines.lexicon.accuracy", "baselines.tfidf_logreg.accuracy", fmt=PERCENT,
+                     names=("lexicon accuracy", "TF-IDF accuracy"))))),
     "negation-is-hard": Preset(
-        "Open the Negation tab: on the test sentences with a cue like 'not', 'no longer' or 'failed to', every "
-        "scorer is less accurate than on all sentences, the lexicon's negation rule and the BiLSTM's word order "
-        "included. Type 'did not cut its dividend' and watch which words light up.", {}),
+        "Open the Negation tab: compare each scorer's accuracy on the test sentences with a cue like 'not', "
+        "'no longer' or 'failed to' with its accuracy on all test sentences, the lexicon's negation rule and the "
+        "BiLSTM's word order included. Type 'did not cut its dividend' and watch which words light up.", {},
+        (Claim("The network is at least 5 points less accurate on the sentences with a negation cue",
+               below("negation.model", "accuracy", by=0.05, fmt=PERCENT,
+                     names=("network on negations", "network on all"))),
+         Claim("So are both baselines, the lexicon's negation rule included",
+               all_of(below("negation.tfidf_logreg", "baselines.tfidf_logreg.accuracy", by=0.05, fmt=PERCENT,
+                            names=("TF-IDF on negations", "TF-IDF on all")),
+                      below("negation.lexicon", "baselines.lexicon.accuracy", by=0.05, fmt=PERCENT,
+                            names=("lexicon on negations", "lexicon on all")))),
+         Claim("Reading word order does not help here: on the negated sentences the BiLSTM is less accurate than "
+               "TF-IDF's bag of words",
+               below("negation.model", "negation.tfidf_logreg", fmt=PERCENT,
+                     names=("network on negations", "TF-IDF on negations"))))),
     "what-attention-looks-at": Preset(
-        "A one-block Transformer trains fastest but is the least stable: over three seeds its test accuracy moves "
-        "by more than 5 points and stays below TF-IDF's. Its attention is spread almost evenly (the strongest "
-        "weight in a sentence averages under 1.2 times an even share): with 2,366 sentences it learned a bag of "
-        "word vectors, not where to look, and the pale heatmap shows it.",
-        {"arch": "transformer", "learning_rate": 0.001}),
+        "A one-block Transformer: type a sentence and look at the attention heatmap of each head, then at its "
+        "accuracy beside TF-IDF's and the lexicon's. Trained on a few thousand sentences, does it learn where to "
+        "look, or a bag of word vectors with a pale heatmap?",
+        {"arch": "transformer", "learning_rate": 0.001},
+        (Claim("Its attention stays close to an even spread: on the test sentences, the strongest attention weight "
+               "of a sentence averages under 1.2 times an even share",
+               below("attention_peak", 1.2, fmt=NUMBER, names=("average strongest weight / even share", "the mark"))),
+         Claim("It does worse than TF-IDF + logistic regression (McNemar)", verdict("tfidf_logreg", "worse")),
+         Claim("It does not beat the lexicon, a rule with no training (McNemar: a tie or worse)",
+               verdict("lexicon", "tie", "worse")))),
 }

@@ -15,7 +15,8 @@ Explanations, cheapest first:
 
 - ``attention_maps`` / ``attention_importance`` (Transformer): what the model attended to. A
   heatmap per head; the importance of a word is the attention it receives. Attention is where
-  information flows, not proof of what decided the class.
+  information flows, not proof of what decided the class. ``attention_peak`` says over many
+  sentences how far the attention is from an even spread.
 - ``gradient_x_input`` (any arch): gradient of the class logit w.r.t. each token's embedding,
   dotted with that embedding: a first-order estimate of what removing the token would change.
 - ``occlusion`` (any arch): actually remove each token and watch the class probability; slower
@@ -158,12 +159,16 @@ def logits_without_mask(classifier, ids) -> np.ndarray:
     return _forward(classifier, x, None).numpy()
 
 
+def _require_transformer(classifier) -> None:
+    if not any(layer.name.startswith("block_") for layer in classifier.layers):
+        raise ValueError("attention maps need the Transformer classifier")
+
+
 def attention_maps(classifier, ids) -> np.ndarray:
     """Attention weights ``(blocks, heads, seq, seq)`` (query rows, key columns) of one sentence
     ``ids`` (seq,) through a Transformer classifier. Rows of real tokens sum to 1 over the real
     tokens; padded rows and columns are 0."""
-    if not any(layer.name.startswith("block_") for layer in classifier.layers):
-        raise ValueError("attention maps need the Transformer classifier")
+    _require_transformer(classifier)
     x, mask = _embed(classifier, ids)
     scores: list = []
     _forward(classifier, x, mask, attention=scores)
@@ -181,6 +186,23 @@ def attention_importance(classifier, ids) -> np.ndarray:
     if not real.any():
         return np.zeros(real.shape, np.float32)
     return last[:, real, :].mean(axis=(0, 1)).astype(np.float32)
+
+
+def attention_peak(classifier, ids) -> float:
+    """How far a Transformer's attention is from an even spread, over a batch of sentences
+    ``ids`` (batch, seq): the strongest attention weight of each sentence (any block, head and
+    reading word) in units of an even share (1 / its words), averaged over the sentences. 1: every
+    word reads every word equally (a bag of word vectors); well above 1: the model learned where
+    to look. What the "what attention looks at" lesson checks on its run."""
+    _require_transformer(classifier)
+    ids = _ids_batch(ids)
+    x, mask = _embed(classifier, ids)
+    scores: list = []
+    _forward(classifier, x, mask, attention=scores)
+    words = (ids != 0).sum(axis=1)
+    strongest = np.max([s.numpy().max(axis=(1, 2, 3)) for s in scores], axis=0)  # padded keys get 0 weight
+    has_words = words > 0
+    return float(np.mean(strongest[has_words] * words[has_words]))
 
 
 def gradient_x_input(classifier, ids, class_index: int) -> np.ndarray:

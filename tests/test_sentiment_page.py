@@ -1,0 +1,64 @@
+"""What the sentiment page says about its run: word colours that show how strong the evidence is,
+the counts of the run shown (not the corpus's), one limit for typed text, settings help that says
+what training does."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from core.charts import sentiment as charts
+from core.data import sentences
+from core.tasks import sentiment as se
+
+
+def _alphas(weights, **options) -> list[float]:
+    return [float(re.search(r",([\d.]+)\)$", colour).group(1)) for colour in charts.word_colours(weights, **options)]
+
+
+def test_word_colours_show_the_size_of_the_evidence_not_its_rank_in_the_sentence():
+    """A guess (no known word: the BiLSTM's weights were 0.13-0.17 on every word) used to show
+    every word in strong green, because each sentence was scaled by its own largest weight."""
+    guess = _alphas([0.17, 0.14, 0.13])
+    assert max(guess) < 0.15
+    decisive = _alphas([2.5, -1.0, 0.17])
+    assert decisive[:2] == [0.75, 0.75] and decisive[2] == guess[0]  # the same weight, the same colour
+    html = charts.highlight("Zorblat quixhue flenmar", [(0, 7), (8, 15), (16, 23)], [0.17, 0.14, 0.13])
+    assert "rgba(44,160,44,0.75)" not in html and html.count("rgba(44,160,44,") == 3
+    assert _alphas([-0.5, 2.0], signed=False) == [0.0, 0.75]  # attention: nothing below an even share
+    assert charts.word_colours([-0.5])[0].startswith("rgba(214,39,40,")  # red: towards negative
+
+
+def test_patience_help_names_what_early_stopping_watches():
+    assert f"validation {se.MONITOR}" in se.Config.meta("patience")["help"]
+
+
+def test_no_count_in_the_settings_or_the_data_notes_can_disagree_with_the_run():
+    """train_rows and the validation share change how many sentences a run learns from: counts on
+    the page come from the run's metrics (the page test below), not from the corpus."""
+    data = se.load_data(se.Config(train_rows=300))
+    texts = [se.Config.meta("source")["help"], *data.notes]
+    assert not any(re.search(r"\d,?\d{3}|\b604\b", text) for text in texts), texts
+
+
+@pytest.mark.slow
+def test_the_page_states_the_runs_counts_and_one_limit_for_typed_text():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.query_params["train_rows"] = "300"
+    at.query_params["epochs"] = "2"
+    at.run()
+    at.switch_page("app_pages/sentiment.py")
+    at.run()
+    deadline = time.time() + 240
+    while not any(m.label == "Network accuracy" for m in at.metric):
+        assert not at.exception and not at.error and time.time() < deadline, (at.exception, at.error)
+        time.sleep(0.5)
+        at.run()
+    assert at.text_input(key="se:typed").proto.max_chars == sentences.MAX_CHARS
+    shown = [c.value for c in at.caption] + [m.value for m in at.markdown] + \
+        [o for w in at.radio for o in w.options] + [o for w in at.selectbox for o in w.options]
+    assert not any("2,366" in text or "2366" in text for text in shown), [t for t in shown if "366" in t]
+    assert any("255 training sentences (45 more" in c.value for c in at.caption), [c.value for c in at.caption]
