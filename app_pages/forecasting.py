@@ -77,7 +77,17 @@ if data is not None:
     for finding in data.quality:  # bad ticks, format errors: they can decide the verdict
         (st.warning if finding.severity == "warning" else st.caption)("Data quality: " + finding.message)
 
-result = page.result(auto=False, live_view=job_panel.live_loss("Live loss (scaled MSE)", "fc:live"))
+
+def trains_on_its_own(config) -> bool:
+    """Training waits for the Train button (every edit of a date or a slider would start a run),
+    except for the defaults and the presets: a first visit shows the default run, never "press
+    Train", and choosing a lesson shows its run. Other settings from a link show at once when
+    stored, else wait for the button like any change."""
+    return config is not None and config in (fc.Config(), *(fc.Config(**p.settings) for p in fc.PRESETS.values()))
+
+
+result = page.result(auto=trains_on_its_own(config),
+                     live_view=job_panel.live_loss("Live loss (scaled MSE)", "fc:live"))
 
 m = result.metrics
 # green only for robust, significant wins (core/tasks/forecast/verdict.py decides each comparison)
@@ -89,18 +99,17 @@ interval_check = (m.get("interval") or {}).get("check") or {}
 if interval_check.get("status") == "failing":
     st.error(interval_check["message"])
 if m.get("price_fit"):
-    st.info(f"Price-level illusion: R² of the price forecast is {m['price_fit']['r2']:.3f}, which looks superb, "
-            "but the naive 'tomorrow = today' forecast scores about the same. Judge it on the returns it implies "
-            "(the table's MASE, direction hit rate and the DM test).")
+    fit = m["price_fit"]
+    st.info(f"Price-level illusion: R² of the price forecast is {fit['r2']:.4f}, which looks superb, but the naive "
+            f"'tomorrow = today' forecast scores {fit['naive_r2']:.4f} on the same days. Judge it on the returns it "
+            "implies (the table's MASE, direction hit rate and the DM test).")
 
 is_return = m.get("target", "log_return") == "log_return"
 
 
 def _level(x) -> str:
-    """Returns in percent (0.82 %), prices as they are."""
-    if x is None:
-        return "n/a"
-    return f"{x * 100:.3f} %" if is_return else f"{x:,.4g}"
+    """Returns in percent (0.82 %), prices as they are: the units of the metrics table."""
+    return charts.formatted(x, "level", is_return)
 
 
 def _colour(p_value) -> str:
@@ -112,14 +121,14 @@ model_mase, naive_mase = m["model"]["mase"], m["naive"]["mase"]
 robust = m.get("robustness") or {}
 cols = st.columns(5)
 cols[0].metric("Model RMSE", _level(m["model"]["rmse"]),
-               f"{(m['model']['rmse'] / m['naive']['rmse'] - 1) * 100:+.2f} % vs naive" if m["naive"]["rmse"] else None,
+               charts.formatted((m["model"]["rmse"] / m["naive"]["rmse"] - 1) * 100, "signed_pct") + " vs naive"
+               if m["naive"]["rmse"] else None,
                delta_color=_colour((m.get("dm") or {}).get("p_value")))
 cols[1].metric("Naive RMSE", _level(m["naive"]["rmse"]))
 cols[2].metric("MASE (model)", "n/a" if model_mase is None else f"{model_mase:.3f}",
                None if model_mase is None or naive_mase is None else f"{model_mase - naive_mase:+.4f} vs naive",
                delta_color=_colour((robust.get("dm_absolute") or {}).get("p_value")))
-cols[3].metric("Direction hit rate", "n/a" if m["model"]["directional_accuracy"] is None
-               else f"{m['model']['directional_accuracy']:.1%}")
+cols[3].metric("Direction hit rate", charts.formatted(m["model"]["directional_accuracy"], "share"))
 cols[4].metric("Test points", f"{m['n_test']}")
 table = charts.metrics_table_text(result)
 if is_return:  # sMAPE explodes when actual and forecast returns are both near zero: not meaningful here
@@ -153,8 +162,8 @@ def forecast_tab() -> None:
     interval = m.get("interval") or {}
     if interval:
         st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
-                   f"measured test coverage {interval.get('coverage', float('nan')):.1%}, mean width "
-                   f"{interval.get('mean_width', float('nan')):.4g}.")
+                   f"measured test coverage {charts.formatted(interval.get('coverage'), 'share')}, mean width "
+                   f"{_level(interval.get('mean_width'))}.")
 
 
 def split_tab() -> None:
@@ -201,7 +210,7 @@ def backtest_tab() -> None:
     st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
     if (m.get("backtest") or {}).get("caveat"):
         st.info(m["backtest"]["caveat"])
-    st.json(m.get("backtest", {}), expanded=False)
+    st.table(charts.backtest_table(result))
 
 
 def training_tab() -> None:

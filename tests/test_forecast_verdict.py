@@ -8,6 +8,7 @@ import pytest
 from core import comparisons
 from core.data import prices, quality
 from core.tasks import forecast as fc
+from core.tasks.forecast import verdict as fv
 
 CONFIG = fc.Config(source="gbm", lookback=10, walk_forward=0)
 
@@ -91,3 +92,43 @@ def test_backtest_caveat_is_computed_from_the_numbers():
     hit = m["model"]["directional_accuracy"]
     assert f"{hit:.1%}" in caveat and "one sample path" in caveat and "binomial p" in caveat
     assert f"{m['backtest']['strategy']['cumulative_return']:+.1%}" in caveat
+
+
+def _sign_forecast(ds, long_share: float, seed: int = 0) -> np.ndarray:
+    """Signs that know nothing about tomorrow: long on about ``long_share`` of the test days."""
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(len(ds.test_origins)) < long_share, 1e-3, -1e-3)[:, None]
+
+
+def test_hit_rate_counts_moves_and_keeps_the_long_share_in_the_chance_rate():
+    test = fv.hit_test(np.array([0.01, 0.02, 0.01, -0.01, 0.0]), np.array([1.0, 1.0, -1.0, -1.0, 1.0]))
+    assert test["n"] == 4 and test["hit_rate"] == 0.75  # the day without a move is left out
+    assert (test["up_share"], test["long_share"], test["short_share"]) == (0.75, 0.5, 0.5)
+    assert test["chance_rate"] == pytest.approx(0.5 * 0.75 + 0.5 * 0.25)
+
+
+def test_mostly_long_in_a_rising_market_is_not_skill_even_when_it_beats_a_coin_flip():
+    """Up days are about 60 % of this test period and the signs are long on 93 % of the days, at
+    random: the hit rate beats a coin flip (p < 0.01) but not the chance rate of a forecast long as
+    often, which is what the caveat tests and says."""
+    from scipy.stats import binomtest
+
+    ds = fc.prepare(CONFIG, prices.gbm(mu=0.8, seed=3))
+    te, va = ds.test_origins, ds.val_origins
+    m = fc.evaluate(CONFIG, ds, te, _sign_forecast(ds, 0.93), np.zeros((len(va), 1)), set()).metrics
+    test, caveat = m["backtest"]["hit_test"], m["backtest"]["caveat"]
+    assert test["up_share"] > 0.55 and test["long_share"] > 0.9
+    assert binomtest(round(test["hit_rate"] * test["n"]), test["n"], 0.5).pvalue < 0.01
+    assert test["p_value"] > 0.05 and test["chance_rate"] > 0.55
+    assert "against a coin flip)" not in caveat
+    assert f"p = {test['p_value']:.2g} against that chance rate" in caveat and "does not beat chance" in caveat
+
+
+def test_backtest_caveat_words_a_trailing_strategy_as_trailing():
+    ds = fc.prepare(CONFIG, prices.gbm(mu=0.8, seed=3))
+    te, va = ds.test_origins, ds.val_origins
+    m = fc.evaluate(CONFIG, ds, te, _sign_forecast(ds, 0.1), np.zeros((len(va), 1)), set()).metrics
+    bt = m["backtest"]
+    assert bt["strategy"]["cumulative_return"] < bt["buy_and_hold"]["cumulative_return"]
+    assert "trailed it" in bt["caveat"] and "lead" not in bt["caveat"]
+    assert "says little either way" in bt["caveat"]

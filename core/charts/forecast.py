@@ -50,6 +50,15 @@ def _target_label(result: Result) -> str:
     return "price" if result.info.get("target", result.metrics.get("target")) == "price" else "log return"
 
 
+def _is_return(result: Result) -> bool:
+    return _target_label(result) == "log return"
+
+
+def _level_axis(result: Result, axis: str = "yaxis") -> dict[str, str]:
+    """Return-level axes (returns, their RMSE) in percent, as the page's numbers are; prices as they are."""
+    return {f"{axis}_tickformat": ".2%", f"{axis}_hoverformat": ".3%"} if _is_return(result) else {}
+
+
 def _layout(fig: go.Figure, title: str, height: int, **extra: Any) -> go.Figure:
     fig.update_layout(**style.LAYOUT, title=title, height=height,
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"}, **extra)
@@ -97,7 +106,8 @@ def forecast_figure(result: Result, config: Any = None, step: int = 1,
     traces.append(go.Scatter(x=x, y=a["forecast"][sl, h], mode="lines", name=_model_name(result, config),
                              line=LINES["model"]))
     fig = go.Figure(traces)
-    return _layout(fig, f"Test slice, {h + 1}-step-ahead forecasts", height, yaxis_title=_target_label(result))
+    return _layout(fig, f"Test slice, {h + 1}-step-ahead forecasts", height, yaxis_title=_target_label(result),
+                   **_level_axis(result))
 
 
 def metrics_table(result: Result, which: str = "headline") -> pd.DataFrame:
@@ -116,14 +126,18 @@ def metrics_table(result: Result, which: str = "headline") -> pd.DataFrame:
     return table
 
 
-def _fmt(value: Any, kind: str, is_return: bool) -> str:
+def formatted(value: Any, kind: str, is_return: bool = True) -> str:
+    """One format per quantity on the forecasting page, so no number appears in two units: "level"
+    (RMSE, MAE, interval width: returns in percent, prices as they are), "share" (hit rates,
+    coverage, long share: percent), "signed_share" (cumulative returns), "signed_pct" / "pct"
+    (values already in percent: RMSE vs naive, sMAPE), else a ratio (MASE, R², Sharpe)."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "n/a"
     value = float(value)
     if kind == "level":  # RMSE / MAE: returns in percent like the headline, prices as they are
         return f"{value * 100:.3f} %" if is_return else f"{value:,.4g}"
-    if kind == "share":
-        return f"{value:.1%}".replace("%", " %")
+    if kind in ("share", "signed_share"):
+        return f"{value:{'+' if kind == 'signed_share' else ''}.1%}".replace("%", " %")
     if kind == "signed_pct":
         return f"{value:+.2f} %"
     if kind == "pct":
@@ -143,7 +157,7 @@ def metrics_table_text(result: Result, which: str = "headline") -> pd.DataFrame:
     is_return = target == "log_return"
     out = table.astype(object).copy()
     for column in table.columns:
-        out[column] = [_fmt(v, _KINDS.get(column, "ratio"), is_return) for v in table[column]]
+        out[column] = [formatted(v, _KINDS.get(column, "ratio"), is_return) for v in table[column]]
     return out.rename(columns={"RMSE vs naive %": "RMSE vs naive"})
 
 
@@ -162,8 +176,10 @@ def per_horizon_figure(result: Result, metric: str = "rmse", height: int = 320) 
         go.Scatter(x=steps, y=[r["naive"].get(metric) for r in rows], mode="lines+markers",
                    name=NAMES["naive"], line=LINES["naive"]),
     ])
+    axis = (_level_axis(result) if metric in ("rmse", "mae")
+            else {"yaxis_tickformat": ".1%"} if metric == "directional_accuracy" else {})
     return _layout(fig, f"{METRIC_COLUMNS.get(metric, metric)} per forecast step", height,
-                   xaxis_title="steps ahead", yaxis_title=METRIC_COLUMNS.get(metric, metric))
+                   xaxis_title="steps ahead", yaxis_title=METRIC_COLUMNS.get(metric, metric), **axis)
 
 
 def loss_figure(result: Result, height: int = 300) -> go.Figure:
@@ -210,25 +226,51 @@ def backtest_figure(result: Result, height: int = 340) -> go.Figure:
                    height, yaxis_title="equity")
 
 
+def _versus_naive(ratio: float | None) -> float | None:
+    """RMSE ratio model / naive as the page's "RMSE vs naive" change in percent (< 0: the model was better)."""
+    return None if ratio is None else (ratio - 1) * 100
+
+
 def walk_forward_figure(result: Result, height: int = 320) -> go.Figure:
-    """Per window: model and naive RMSE (bars) and their ratio (< 1 = the model was better)."""
+    """Per window: model and naive RMSE (bars) and the model's RMSE vs naive in percent (< 0 = the
+    model was better)."""
     wf = result.metrics.get("walk_forward") or {}
     windows = wf.get("windows") or []
     labels = [f"{w['window']}: {w['start'][:7]}..{w['end'][:7]}" for w in windows]
     fig = go.Figure([
         go.Bar(x=labels, y=[w["model"]["rmse"] for w in windows], name=_model_name(result), marker_color=MODEL),
         go.Bar(x=labels, y=[w["naive"]["rmse"] for w in windows], name=NAMES["naive"], marker_color=NAIVE),
-        go.Scatter(x=labels, y=[w["rmse_ratio"] for w in windows], name="RMSE ratio (model / naive)",
+        go.Scatter(x=labels, y=[_versus_naive(w["rmse_ratio"]) for w in windows], name="RMSE vs naive (%)",
                    mode="lines+markers", yaxis="y2", line={"color": ACTUAL, "width": 1.2}),
     ])
-    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "title": "ratio", "showgrid": False})
+    fig.update_layout(barmode="group", yaxis2={"overlaying": "y", "side": "right", "title": "RMSE vs naive",
+                                               "ticksuffix": " %", "showgrid": False})
     title = "Walk-forward windows" if windows else "Walk-forward backtest is off (walk_forward=0)"
-    return _layout(fig, title, height, yaxis_title="RMSE")
+    return _layout(fig, title, height, yaxis_title="RMSE", **_level_axis(result))
 
 
 def walk_forward_table(result: Result) -> pd.DataFrame:
+    """One row per window, in the units of the page's metrics table."""
     windows = (result.metrics.get("walk_forward") or {}).get("windows") or []
+    is_return = _is_return(result)
     return pd.DataFrame([{"window": w["window"], "from": w["start"], "to": w["end"], "points": w["n"],
-                          "training rows": w["train_rows"], "model RMSE": w["model"]["rmse"],
-                          "naive RMSE": w["naive"]["rmse"], "ratio": w["rmse_ratio"],
+                          "training rows": w["train_rows"],
+                          "model RMSE": formatted(w["model"]["rmse"], "level", is_return),
+                          "naive RMSE": formatted(w["naive"]["rmse"], "level", is_return),
+                          "RMSE vs naive": formatted(_versus_naive(w["rmse_ratio"]), "signed_pct"),
                           "beat naive": w["beat_naive"]} for w in windows])
+
+
+def backtest_table(result: Result) -> pd.DataFrame:
+    """The toy backtest's numbers, the strategy beside buy-and-hold, in the units of its caveat
+    (returns, drawdowns and shares in percent)."""
+    bt = result.metrics.get("backtest") or {}
+    rows = {}
+    for name, label in (("strategy", f"trade the {_model_name(result)}'s sign"), ("buy_and_hold", "buy and hold")):
+        stats = bt.get(name) or {}
+        rows[label] = {"return": formatted(stats.get("cumulative_return"), "signed_share"),
+                       "Sharpe ratio (annualised)": formatted(stats.get("sharpe"), "ratio"),
+                       "max drawdown": formatted(stats.get("max_drawdown"), "share"),
+                       "trades": str(stats.get("trades", 1 if name == "buy_and_hold" else "n/a")),
+                       "long share": formatted(stats.get("long_share", 1.0), "share")}
+    return pd.DataFrame.from_dict(rows, orient="index")

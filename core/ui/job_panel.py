@@ -89,8 +89,9 @@ def _run(task, config, data, auto: bool, live_view: LiveView | None, button_labe
             else:
                 _say_why_it_ended(job)
             return None
-    if result is None:
-        st.info(f"Settings changed: press **{button_label}** to run them.")
+    if result is None:  # "changed" only once this panel has shown a run
+        st.info(f"Settings changed: press **{button_label}** to run them." if _state(slot)["last"]
+                else f"Press **{button_label}** to run these settings.")
         return None
     _state(slot)["last"] = key
     return result

@@ -62,7 +62,8 @@ from core.tasks.forecast.windows import (
     warmup_rows,
 )
 
-SCHEMA = 4  # 2: data_quality, robustness, verdict_kind, ...; 3: walk-forward left to its own task; 4: comparisons
+SCHEMA = 5  # 2: data_quality, robustness, verdict_kind, ...; 3: walk-forward left to its own task; 4: comparisons;
+# 5: backtest hit_test (hit rate against chance), price_fit naive_r2
 
 __all__ = ["FEATURES", "FEATURE_HELP", "MAX_LAG", "MIN_TEST", "MIN_TRAIN", "MIN_VAL", "MODELS", "MODEL_LABELS",
            "NAME", "PRESETS", "ROLL", "RSI_DAYS", "SCHEMA", "TARGETS", "Config", "Dataset", "Evaluation",

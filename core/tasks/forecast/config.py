@@ -11,9 +11,11 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
+from core.classification import ALPHA
 from core.config import TaskConfig, param
 from core.data import prices
 from core.errors import ConfigError
+from core.lessons import P_VALUE, PERCENT, Claim, above, all_of, between, verdict
 from core.tasks import Preset
 
 NAME = "forecast"
@@ -95,21 +97,57 @@ class Config(TaskConfig):
             raise ConfigError("start must be before end")
 
 
+# Lessons: what to look at, and the claims each run is checked against on screen (core.lessons).
+_RETURN, _RATIO, _R2 = "{:.3%}", "{:.3f}", "{:.4f}"
+_NO_BETTER_THAN_CHANCE = above("backtest.hit_test.p_value", ALPHA, fmt=P_VALUE,
+                               names=("one-sided binomial p against chance", "the significance level"))
+
 PRESETS = {
     "lstm-vs-random-walk": Preset(
-        "An LSTM predicts tomorrow's S&P 500 return from the last 60 days; the test shows whether it beats "
-        "the random walk at all.", {}),
+        "An LSTM predicts tomorrow's S&P 500 return from the last 60 days. Read the verdict against the random "
+        "walk (zero return), the drift and the historical mean: the Diebold-Mariano test decides whether a lower "
+        "RMSE is more than sampling error.", {},
+        (Claim("The LSTM is no better than the random walk: the difference is within sampling error",
+               verdict("naive", "tie")),
+         Claim("Nor does it beat the drift forecast or the historical mean",
+               all_of(verdict("drift", "tie", "worse"), verdict("mean", "tie", "worse"))))),
     "price-level-illusion": Preset(
-        "Predicting the S&P 500's price level (1999-2012) looks superb on a chart, but the implied returns "
-        "show it only echoes yesterday's price.", {"target": "price", "end": "2012-12-31", "walk_forward": 0}),
+        "Predicting the S&P 500's price level (1999-2012) looks superb on a chart and by R², but so does "
+        "'tomorrow = today'. Judge it by the returns it implies and by the lag diagnostic.",
+        {"target": "price", "end": "2012-12-31", "walk_forward": 0},
+        (Claim("R² on price levels looks superb (above 0.8), and the naive 'tomorrow = today' price scores higher "
+               "still",
+               all_of(above("price_fit.r2", 0.8, fmt=_R2, names=("model R²", "the mark")),
+                      above("price_fit.naive_r2", "price_fit.r2", fmt=_R2, names=("naive R²", "model R²")))),
+         Claim("The returns it implies are no better than the random walk's zero return (a higher RMSE)",
+               above("implied_return.model.rmse", "implied_return.naive.rmse", fmt=_RETURN,
+                     names=("implied-return RMSE", "random walk"))),
+         Claim("Its day-to-day changes echo the actual change of the day before (lag-1 correlation above 0.9)",
+               above("lag_correlation.correlation.1", 0.9, fmt=_RATIO, names=("lag-1 correlation", "the mark"))))),
     "pure-noise-gbm": Preset(
-        "On geometric Brownian motion returns are pure noise: no model can beat the random walk, and the "
-        "test should say so.", {"source": "gbm"}),
+        "On geometric Brownian motion tomorrow's return does not depend on the past: no model can beat the "
+        "random walk, and the verdict, the lag diagnostic and the toy backtest should say so.", {"source": "gbm"},
+        (Claim("The LSTM does not beat the random walk", verdict("naive", "tie", "worse")),
+         Claim("Its forecasts do not track the actual returns (same-day correlation between -0.1 and 0.1)",
+               between("lag_correlation.correlation.0", -0.1, 0.1, fmt=_RATIO, name="same-day correlation")),
+         Claim("Its direction hit rate is no better than chance for a forecast long as often",
+               _NO_BETTER_THAN_CHANCE))),
     "gru-nasdaq": Preset(
         "A GRU on the NASDAQ Composite, which went through the dot-com crash: the same honesty checks on a "
-        "wilder series.", {"source": "nasdaq", "model": "gru"}),
+        "wilder series. In the toy backtest, compare the hit rate with the share of up days, not with a coin flip.",
+        {"source": "nasdaq", "model": "gru"},
+        (Claim("The GRU is no better than the random walk: the difference is within sampling error",
+               verdict("naive", "tie")),
+         Claim("Its sign forecast is long on most test days (more than 80 %)",
+               above("backtest.strategy.long_share", 0.8, fmt=PERCENT, names=("long share", "the mark"))),
+         Claim("Its direction hit rate is no better than chance for a forecast long as often",
+               _NO_BETTER_THAN_CHANCE))),
     "cnn-volatility-features": Preset(
-        "A 1-D CNN sees volume, volatility, RSI and the moving-average gap too: do more features buy real "
-        "accuracy on the test slice?",
-        {"model": "cnn", "features": ("returns", "volume", "volatility", "rsi", "ma_gap")}),
+        "A 1-D CNN sees volume, volatility, RSI and the moving-average gap too: compare its verdict with the "
+        "plain LSTM's lesson to see whether more inputs buy real accuracy on the test slice.",
+        {"model": "cnn", "features": ("returns", "volume", "volatility", "rsi", "ma_gap")},
+        (Claim("More inputs do not buy accuracy: the CNN does not beat the random walk",
+               verdict("naive", "tie", "worse")),
+         Claim("Its RMSE is higher than the random walk's",
+               above("model.rmse", "naive.rmse", fmt=_RETURN, names=("CNN RMSE", "random walk"))))),
 }

@@ -90,8 +90,9 @@ def evaluate(config: Config, ds: Dataset, origins: np.ndarray, forecast: np.ndar
 
         metrics["price_fit"] = {
             "r2": float(r2_score(actual[:, 0], forecast[:, 0])),
+            "naive_r2": float(r2_score(actual[:, 0], base["naive"][:, 0])),
             "rmse_pct_of_price": float(metrics["model"]["rmse"] / np.mean(np.abs(actual[:, 0])) * 100),
-            "note": "how good the price forecast looks: a high R² on price levels is what the naive forecast gets too",
+            "note": "how good the price forecast looks, beside the R² of the naive forecast on the same days",
         }
     else:
         implied = forecast[:, 0]
@@ -198,7 +199,8 @@ def _equity_stats(returns: np.ndarray, ppy: float) -> dict[str, float | None]:
 def toy_backtest(ds: Dataset, origins: np.ndarray, return_forecast: np.ndarray, cost_bps: float
                  ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Hold +1 (long) when the one-step forecast return is positive, -1 (short) when negative, for
-    one step; pay cost_bps on each unit of position change. Against buy-and-hold."""
+    one step; pay cost_bps on each unit of position change. Against buy-and-hold, with the direction
+    hit rate tested against chance (``verdict.hit_test``)."""
     realised = np.expm1(ds.returns[origins + 1])
     signal = np.nan_to_num(np.asarray(return_forecast, dtype=float), nan=0.0)
     position = np.sign(signal)
@@ -213,5 +215,6 @@ def toy_backtest(ds: Dataset, origins: np.ndarray, return_forecast: np.ndarray, 
            "cost_bps": cost_bps, "periods_per_year": ppy,
            "strategy": {**_equity_stats(strategy, ppy), "trades": int(np.count_nonzero(turnover)),
                         "long_share": float(np.mean(position > 0)) if len(position) else None},
-           "buy_and_hold": _equity_stats(hold, ppy)}
+           "buy_and_hold": _equity_stats(hold, ppy),
+           "hit_test": fv.hit_test(realised, position)}
     return out, {"strategy": np.cumprod(1 + strategy), "buy_and_hold": np.cumprod(1 + hold)}
