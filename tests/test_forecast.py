@@ -315,8 +315,9 @@ def test_end_to_end_arrays_info_and_model(tiny_run):
 def test_stored_result_draws_every_chart(tiny_run, tiny_walk_forward, tmp_path):
     config, _, result, _ = tiny_run
     store = Store(str(tmp_path / "store"))
-    stored = store.put("k" * 64, result)
-    stored_wf = store.put("w" * 64, tiny_walk_forward[0])
+    store.put("k" * 64, result)
+    store.put("w" * 64, tiny_walk_forward[0])
+    stored, stored_wf = store.get("k" * 64), store.get("w" * 64)  # as a page reads them
     assert stored.cached and stored.metrics == result.metrics
     figures = [charts.split_figure(stored, config), charts.split_figure(stored, show="target"),
                charts.forecast_figure(stored, config), charts.forecast_figure(stored, step=2, last=50),

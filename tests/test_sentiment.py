@@ -75,7 +75,8 @@ def test_stored_run_scores_and_explains_sentences_like_training_did(tiny_runs, t
 
     store = Store(str(tmp_path / "store"))
     for arch, result in tiny_runs.items():
-        stored = store.put(f"sentiment-{arch}", result)
+        store.put(f"sentiment-{arch}", result)
+        stored = store.get(f"sentiment-{arch}")  # as a worker loads it
         texts = list(stored.arrays["test_texts"][:20])
         out = se.predict(stored, {"texts": texts})
         np.testing.assert_allclose(out["probs_model"], stored.arrays["probs_model"][:20], atol=1e-5)
