@@ -5,14 +5,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import comparisons
+from core import comparisons, lessons
 from core.charts import playground as charts
 from core.data import toy2d
 from core.nn import mlp
 from core.result import Result
 from core.tasks import playground as pg
+from core.tasks.playground import overfitting
 from core.ui import data as page_data
 from core.ui import frame, job_panel
+from core.ui.controls import lesson_markdown
 from core.ui.page import LessonPage, download_table
 
 page = LessonPage(pg, "pg", "Decision-boundary playground",
@@ -112,8 +114,9 @@ if "logistic_x1x2" in base:
                f"the difference to {base['logistic']['test_accuracy']:.1%} is what the features {inputs} buy.")
 if m.get("split") == "time":
     st.caption(f"Chronological split: trained on the first {m['n_train']} rows, tested on the last {m['n_test']}.")
-if m["train_accuracy"] - m["test_accuracy"] > 0.08:
-    st.warning(f"Overfitting: train accuracy is {m['train_accuracy'] - m['test_accuracy']:.0%} above test accuracy.")
+if overfit := overfitting.note(m):  # the same marks as the lessons' claims: the two cannot disagree
+    kind, text = overfit
+    getattr(st, kind)(text)
 if result.info.get("dataset") == "fraud":
     st.info(f"Only {np.mean(result.arrays['y_test']):.1%} of test points are fraud: always saying 'legit' scores "
             f"{base['majority']['test_accuracy']:.1%} accuracy. The network catches {m['test_recall']:.0%} of the "
@@ -175,7 +178,8 @@ def compare_tab() -> None:
 
 
 def sweep_tab() -> None:
-    st.write(pg.CAPACITY_SWEEP["description"])
+    lesson = st.empty()  # the sentence, then (once the three runs are in) the sentence and its claims
+    lesson.write(pg.CAPACITY_SWEEP["description"])
     if st.button("Run the capacity sweep", key="pg:sweep_go"):
         st.session_state["pg:sweep"] = True
     if not st.session_state.get("pg:sweep"):
@@ -186,13 +190,17 @@ def sweep_tab() -> None:
                      for i, cfg in enumerate(sweep)]
     if all(r is not None for r in sweep_results):
         sizes = [c.hidden[0] for c in sweep]
+        shown = pg.sweep_metrics([r.metrics for r in sweep_results], sizes)
+        lesson.info(lesson_markdown({"name": "capacity sweep", "sentence": pg.CAPACITY_SWEEP["description"],
+                                     "claims": lessons.evaluate(pg.CAPACITY_SWEEP["claims"], shown)}),
+                    icon=":material/school:")
         st.plotly_chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")
         st.dataframe(pd.DataFrame([{"neurons": n, "train accuracy": f"{r.metrics['train_accuracy']:.1%}",
                                     "test accuracy": f"{r.metrics['test_accuracy']:.1%}",
                                     "train loss": round(r.metrics["train_loss"], 3),
                                     "test loss": round(r.metrics["test_loss"], 3)}
                                    for n, r in zip(sizes, sweep_results)]).set_index("neurons"), width="stretch")
-        st.caption(f"Data seed {seed} (the sidebar's): press 'New data' and run it again to see that the pattern "
+        st.caption(f"Data seed {seed} (the sidebar's): press 'New data' and run it again to see whether the pattern "
                    "holds on other samples.")
 
 
@@ -200,8 +208,10 @@ def costs_tab() -> None:
     names = result.info["class_names"]
     words = toy2d.cost_words(result.info.get("dataset", ""), names)
     c1, c2 = st.columns(2)
-    missed = c1.number_input(f"Cost of {words['missed']}", 0.0, 1e9, 5000.0, step=500.0, key="pg:cost_missed")
-    refused = c2.number_input(f"Cost of {words['false_flag']}", 0.0, 1e9, 1000.0, step=100.0, key="pg:cost_refused")
+    start_missed, start_refused = pg.DEFAULT_COSTS  # the credit lesson's claims are decided at these costs
+    missed = c1.number_input(f"Cost of {words['missed']}", 0.0, 1e9, start_missed, step=500.0, key="pg:cost_missed")
+    refused = c2.number_input(f"Cost of {words['false_flag']}", 0.0, 1e9, start_refused, step=100.0,
+                              key="pg:cost_refused")
     analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
     st.plotly_chart(charts.cost_curve(analysis, words), key="pg:cost")
     st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "

@@ -279,3 +279,72 @@ def test_preset_sentences_are_what_the_numbers_show(data_seed):
     credit = _preset("credit-default", data_seed)
     costs = pg.cost_analysis(credit.arrays["y_test"], credit.arrays["seed_test_probs"][0], 5000, 1000)
     assert costs["best_threshold"] < 0.5 and costs["best_cost"] < costs["cost_at_half"]
+
+
+def test_lesson_scalars_are_computed_from_the_run(small_result):
+    """The scalars the lessons' claims read: the gap in points, the best test loss, the largest
+    rise of the training loss, how much the seeds disagree and the cost view at the page's costs."""
+    _, result = small_result
+    m, arrays = result.metrics, result.arrays
+    assert m["train_test_gap_points"] == pytest.approx(100 * (m["train_accuracy"] - m["test_accuracy"]))
+    assert m["test_loss_min"] == pytest.approx(arrays["hist_test_loss"].min()) and m["test_loss_min"] <= m["test_loss"]
+    assert m["train_loss_max_rise"] == pytest.approx(max(np.diff(arrays["hist_train_loss"]).max(), 0.0))
+    assert 0 <= m["seed_disagreement"] <= 1
+    costs = pg.cost_analysis(arrays["y_test"], arrays["seed_test_probs"][0], *pg.DEFAULT_COSTS)
+    assert m["costs"]["best_threshold"] == costs["best_threshold"] and m["costs"]["missed"] == pg.DEFAULT_COSTS[0]
+
+
+def test_seed_disagreement_is_the_share_of_the_picture_in_dispute():
+    agree = np.array([[0.9, 0.1], [0.2, 0.8]])
+    assert pg.seed_disagreement([agree]) == 0.0
+    assert pg.seed_disagreement([agree, agree]) == 0.0
+    assert pg.seed_disagreement([agree, np.array([[0.9, 0.9], [0.2, 0.8]])]) == 0.25
+
+
+def _gap_metrics(train_accuracy, test_accuracy, test_loss, test_loss_min):
+    return {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy, "test_loss": test_loss,
+            "test_loss_min": test_loss_min, "train_test_gap_points": 100 * (train_accuracy - test_accuracy)}
+
+
+def test_overfitting_note_speaks_in_points_and_agrees_with_the_loss_lessons():
+    """The page said "Overfitting: train accuracy is 10% above test accuracy" under the lesson that
+    dropout tames the test loss: a share printed as per cent, and a verdict the lesson contradicts."""
+    from core import lessons
+    from core.tasks.playground import overfitting
+
+    dropout = _gap_metrics(0.971, 0.867, 0.285, 0.219)  # the dropout-cures-overfit preset at seed 0
+    kind, text = overfitting.note(dropout)
+    assert kind == "info" and "10.4 points above test accuracy" in text and "%" not in text
+    assert "Overfitting" not in text and "within 0.5 of its best" in text
+    assert all(c["holds"] for c in lessons.evaluate(pg.PRESETS["dropout-cures-overfit"].claims, dropout))
+
+    overfit = _gap_metrics(1.0, 0.867, 1.424, 0.168)  # the overfit preset at seed 0
+    kind, text = overfitting.note(overfit)
+    assert kind == "warning" and text.startswith("Overfitting: train accuracy is 13.3 points above")
+    assert "climbed more than 0.5" in text
+
+    assert overfitting.note(_gap_metrics(0.8, 0.78, 1.5, 0.2)) is None  # a jumpy loss (lr too high) is not overfitting
+    # the note calls a run overfit exactly when the overfit lesson's gap and loss claims both hold on it
+    overfit_claims = pg.PRESETS["overfit"].claims[:2]
+    for train, test in ((0.95, 0.9), (1.0, 0.85)):
+        for final, best in ((0.4, 0.2), (1.4, 0.2)):
+            m = _gap_metrics(train, test, final, best)
+            called = (overfitting.note(m) or ("", ""))[1].startswith("Overfitting")
+            assert called == all(c["holds"] for c in lessons.evaluate(overfit_claims, m)), m
+
+
+@pytest.mark.slow
+def test_capacity_sweep_claims_hold_on_most_data_seeds():
+    """The sweep's lesson box decides its claims on the three runs it shows; over data seeds 0-2
+    each claim holds on at least two (the same rule as tests/test_lessons.py for presets)."""
+    from core import lessons
+
+    sizes = [h[0] for h in pg.CAPACITY_SWEEP["hidden"]]
+    held = {c.text: 0 for c in pg.CAPACITY_SWEEP["claims"]}
+    for data_seed in (0, 1, 2):
+        runs = [pg.train(c, pg.load_data(c), Progress()).metrics for c in pg.sweep_configs(data_seed)]
+        for out in lessons.evaluate(pg.CAPACITY_SWEEP["claims"], pg.sweep_metrics(runs, sizes)):
+            held[out["text"]] += out["holds"] is True
+    print(f"\ncapacity sweep: { {text: f'{n}/3' for text, n in held.items()} }")
+    assert all(n >= 2 for n in held.values()), held
+    assert "%" not in pg.CAPACITY_SWEEP["description"] and "near perfect" not in pg.CAPACITY_SWEEP["description"]

@@ -18,6 +18,7 @@ from core.result import Progress, Result, jsonable
 from core.split import chronological
 from core.tasks.playground.config import (
     CAPACITY_SWEEP,
+    DEFAULT_COSTS,
     FEATURES,
     MAX_SNAPSHOTS,
     NAME,
@@ -25,16 +26,19 @@ from core.tasks.playground.config import (
     SPLITS,
     Config,
     sweep_configs,
+    sweep_metrics,
     train_size,
 )
 
-SCHEMA = 3  # 3: metrics["comparisons"] in the shared schema (core.comparisons)
+SCHEMA = 4  # 3: metrics["comparisons"] in the shared schema (core.comparisons); 4: the lessons' scalars
+# (train_test_gap_points, test_loss_min, train_loss_max_rise, seed_disagreement, costs)
 GRID = 60           # boundary heatmap resolution (GRID x GRID)
 NEURON_GRID = 30    # per-neuron heatmaps
 MAX_NEURON_MAPS = 64
 
-__all__ = ["CAPACITY_SWEEP", "FEATURES", "MAX_SNAPSHOTS", "NAME", "PRESETS", "SCHEMA", "SPLITS", "Config", "load_data",
-           "params_of", "split", "sweep_configs", "train", "train_size"]
+__all__ = ["CAPACITY_SWEEP", "DEFAULT_COSTS", "FEATURES", "MAX_SNAPSHOTS", "NAME", "PRESETS", "SCHEMA", "SPLITS",
+           "Config", "load_data", "params_of", "seed_disagreement", "split", "sweep_configs", "sweep_metrics", "train",
+           "train_size"]
 
 
 def params_of(result: Result) -> list[np.ndarray]:
@@ -207,24 +211,32 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
     p_train = mlp.predict_proba(final_params, x_tr, spec.activation)
     test = classification.binary_metrics(y_te, p_test)
     seed_acc = [float(np.mean((p >= 0.5) == (y_te >= 0.5))) for p in seed_test_probs]
+    train_accuracy = float(np.mean((p_train >= 0.5) == (y_tr >= 0.5)))
     metrics = {
-        "train_accuracy": float(np.mean((p_train >= 0.5) == (y_tr >= 0.5))),
+        "train_accuracy": train_accuracy,
         "test_accuracy": test["accuracy"],
+        "train_test_gap_points": 100 * (train_accuracy - test["accuracy"]),
         "test_auc": test["auc"],
         "test_f1": test["f1"],
         "test_precision": test["precision"],
         "test_recall": test["recall"],
         "train_loss": hist["train_loss"][-1],
         "test_loss": hist["test_loss"][-1],
+        "test_loss_min": min(hist["test_loss"]),
+        "train_loss_max_rise": float(np.max(np.diff(hist["train_loss"]), initial=0.0)),  # 0: it never rose
         "confusion": test["confusion"],
         "seed_test_accuracy": seed_acc,
         "seed_test_accuracy_mean": float(np.mean(seed_acc)),
         "seed_test_accuracy_std": float(np.std(seed_acc)),
+        "seed_disagreement": seed_disagreement(seed_grids),
         "n_train": int(n_train),
         "n_test": len(test_idx),
         "split": "time" if is_chronological(config, data) else "random",
     }
     metrics["baselines"], metrics["comparisons"] = _baselines(config, data, train_idx, test_idx, p_test)
+    costs = cost_analysis(y_te, p_test, *DEFAULT_COSTS)
+    metrics["costs"] = {"missed": DEFAULT_COSTS[0], "refused": DEFAULT_COSTS[1],
+                        **{k: costs[k] for k in ("best_threshold", "best_cost", "cost_at_half")}}
 
     arrays = {
         "x_train": data.x[train_idx], "y_train": y_tr, "x_test": data.x[test_idx], "y_test": y_te,
@@ -241,6 +253,13 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
     info = {"feature_labels": [FEATURES[f][0] for f in config.features], "axis_labels": list(data.axis_labels),
             "class_names": list(data.class_names), "snapshot_every": k, "dataset": data.name}
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info)
+
+
+def seed_disagreement(seed_grids: list[np.ndarray]) -> float:
+    """Share of the boundary picture where the seeds do not all draw the same class (0 for one seed):
+    what "the boundaries disagree where the data is thin" measures."""
+    sides = np.stack(seed_grids) >= 0.5
+    return float(np.mean(sides.any(axis=0) & ~sides.all(axis=0)))
 
 
 def cost_analysis(y_true: np.ndarray, p: np.ndarray, cost_missed: float, cost_refused: float) -> dict:

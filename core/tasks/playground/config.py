@@ -1,5 +1,6 @@
 """The playground's settings (with their limits: links, CLI and widgets share them), its lesson
-presets and the capacity sweep. No TensorFlow: the web server imports this."""
+presets and the capacity sweep, each a sentence plus the claims decided on the run shown
+(``core.lessons``). No TensorFlow: the web server imports this."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import numpy as np
 from core.config import TaskConfig, param
 from core.data import toy2d
 from core.errors import ConfigError
+from core.lessons import NUMBER, PERCENT, Claim, above, all_of, below, verdict
 from core.nn import mlp
 from core.split import chronological
 from core.tasks import Preset
+from core.tasks.playground import overfitting
 
 NAME = "playground"
 MAX_SNAPSHOTS = 50  # snapshots of the boundary over training (the epoch scrubber)
@@ -83,51 +86,143 @@ def train_size(n: int, test_ratio: float) -> int:
     return chronological(n, test_ratio, round_test_up=True).train.stop
 
 
+DEFAULT_COSTS = (5000.0, 1000.0)  # the Costs tab's starting costs (missed default, refused good client)
+
+POINTS = "{:.1f} points"
+ACCURACIES = dict(fmt=PERCENT, names=("train accuracy", "test accuracy"))
+GAP = dict(fmt=POINTS, names=("train minus test accuracy", "the mark"))
+TEST_LOSSES = dict(names=("the final test loss", "its best value during training"))
+FEATURES_OVER_RAW = below("baselines.logistic_x1x2.test_accuracy", "test_accuracy", by=0.30, fmt=PERCENT,
+                          names=("logistic regression on x1, x2", "the network's test accuracy"))
+
+
+def _mark(name: str, fmt: str = PERCENT) -> dict:
+    """Names for a claim against a fixed mark: the run's value, then the mark."""
+    return dict(fmt=fmt, names=(name, "the mark"))
+
+
 PRESETS = {
-    "default": Preset("Two moons with a small tanh network: the boundary bends to follow the data."),
-    "underfit-linear": Preset("No hidden layer is logistic regression: a straight line cannot separate the moons.",
-                              dict(hidden=(), activation="linear")),
-    "overfit": Preset("100 noisy points, three wide layers, 1000 epochs: train accuracy 94-100 %, test accuracy "
-                      "10-17 points lower, and the test loss climbs far above its best value.",
-                      dict(n_samples=100, noise=0.35, hidden=(64, 64, 64), activation="relu", epochs=1000,
-                           learning_rate=0.01, batch_size=16)),
-    "dropout-cures-overfit": Preset("The overfit setup with 30 % dropout and an L2 penalty: a smoother boundary and a "
-                                    "much lower test loss; on 30 test points the accuracy hardly changes.",
-                                    dict(n_samples=100, noise=0.35, hidden=(64, 64, 64), activation="relu", epochs=1000,
-                                         learning_rate=0.01, batch_size=16, dropout=0.3, regularizer="l2", reg_rate=0.001)),
-    "features-not-depth": Preset("Circles with X1² and X2² as inputs: a network with no hidden layer solves them.",
-                                 dict(dataset="circles", noise=0.1, hidden=(), features=("x1sq", "x2sq"))),
-    "xor-product": Preset("XOR needs interaction: the single feature X1·X2 makes it linear.",
-                          dict(dataset="xor", noise=0.05, hidden=(), features=("x1x2",))),
-    "lr-too-high": Preset("Plain SGD with learning rate 8: the loss jumps up and down from epoch to epoch instead of "
-                          "falling smoothly.",
-                          dict(optimizer="sgd", learning_rate=8.0, epochs=100)),
-    "lr-too-low": Preset("Plain SGD with learning rate 0.0001: after 200 epochs the loss has barely fallen (about "
-                         "0.8 to 0.66) and the boundary is still crude.",
-                         dict(optimizer="sgd", learning_rate=0.0001)),
-    "spiral-deep": Preset("Spirals need depth: four ReLU layers of 16 trace both arms from x1, x2 alone, where no "
-                          "hidden layer reaches only about 65 % even with sin features.",
-                          dict(dataset="spiral", noise=0.1, n_samples=800, hidden=(16, 16, 16, 16), activation="relu",
-                               epochs=600, learning_rate=0.01)),
-    "seeds-disagree": Preset("Eight seeds on 80 noisy points: where the data is thin, the boundaries disagree.",
-                             dict(n_samples=80, noise=0.35, hidden=(16, 16), seeds=8, batch_size=8)),
-    "credit-default": Preset("Credit default: income vs debt-to-income. Set the costs of a missed default and of a refused good client to find the cost-optimal threshold.",
-                             dict(dataset="credit", noise=0.1, n_samples=1500, hidden=(8, 8), epochs=150)),
-    "fraud-imbalance": Preset("3 % fraud overlapping legitimate payments: about 97 % accuracy, no better than always "
-                              "saying 'legit'; recall and F1 show how few frauds the 0.5 threshold catches, AUC that "
-                              "the network still ranks most of them higher.",
-                              dict(dataset="fraud", noise=0.1, n_samples=2000, hidden=(8, 8), epochs=150)),
+    "default": Preset(
+        "Two moons with a small tanh network: the boundary bends to follow the data.", {},
+        (Claim("the network beats logistic regression (a straight line) on the test points",
+               verdict("logistic", "better")),
+         Claim("train accuracy is less than 5 points above test accuracy: no overfitting",
+               below("train_test_gap_points", 5, **GAP)))),
+    "underfit-linear": Preset(
+        "No hidden layer is logistic regression: a straight line cannot separate the moons.",
+        dict(hidden=(), activation="linear"),
+        (Claim("the network and logistic regression are the same model: a tie on the test points",
+               verdict("logistic", "tie")),
+         Claim("even on its training points the line stays below 92 % accuracy",
+               below("train_accuracy", 0.92, **_mark("train accuracy"))))),
+    "overfit": Preset(
+        "100 noisy points, three wide layers, 1000 epochs: the network learns the training points by heart, "
+        "and the test loss climbs away from its best value.",
+        dict(n_samples=100, noise=0.35, hidden=(64, 64, 64), activation="relu", epochs=1000,
+             learning_rate=0.01, batch_size=16),
+        (Claim(f"train accuracy is more than {overfitting.GAP_POINTS} points above test accuracy",
+               above("train_test_gap_points", overfitting.GAP_POINTS, **GAP)),
+         Claim(f"the test loss ends more than {overfitting.LOSS_CLIMB} above its best value during training",
+               above("test_loss", "test_loss_min", by=overfitting.LOSS_CLIMB, **TEST_LOSSES)),
+         Claim("on the test points the network is no better than logistic regression (a straight line)",
+               verdict("logistic", "tie", "worse")))),
+    "dropout-cures-overfit": Preset(
+        "The overfit setup with dropout and an L2 penalty: the boundary is smoother and the test loss no longer "
+        "climbs away from its best value, though train accuracy still tops test accuracy on 30 test points.",
+        dict(n_samples=100, noise=0.35, hidden=(64, 64, 64), activation="relu", epochs=1000,
+             learning_rate=0.01, batch_size=16, dropout=0.3, regularizer="l2", reg_rate=0.001),
+        (Claim(f"the test loss ends within {overfitting.LOSS_CLIMB} of its best value during training",
+               below("test_loss", "test_loss_min", by=-overfitting.LOSS_CLIMB, **TEST_LOSSES)),
+         Claim("train accuracy is still above test accuracy", above("train_accuracy", "test_accuracy", **ACCURACIES)))),
+    "features-not-depth": Preset(
+        "Circles with X1² and X2² as inputs: a network with no hidden layer solves them.",
+        dict(dataset="circles", noise=0.1, hidden=(), features=("x1sq", "x2sq")),
+        (Claim("the network without a hidden layer scores above 95 % on the test points",
+               above("test_accuracy", 0.95, **_mark("test accuracy"))),
+         Claim("logistic regression on the raw x1, x2 is more than 30 points worse: the features do the work",
+               FEATURES_OVER_RAW))),
+    "xor-product": Preset(
+        "XOR needs interaction: the single feature X1·X2 makes it linear.",
+        dict(dataset="xor", noise=0.05, hidden=(), features=("x1x2",)),
+        (Claim("the network without a hidden layer scores above 90 % on the test points",
+               above("test_accuracy", 0.90, **_mark("test accuracy"))),
+         Claim("logistic regression on the raw x1, x2 is more than 30 points worse: no line separates XOR",
+               FEATURES_OVER_RAW))),
+    "lr-too-high": Preset(
+        "Plain SGD with learning rate 8: the loss jumps up and down from epoch to epoch instead of falling "
+        "smoothly.",
+        dict(optimizer="sgd", learning_rate=8.0, epochs=100),
+        (Claim("the training loss jumps up by more than 0.5 between two snapshots",
+               above("train_loss_max_rise", 0.5, **_mark("the largest rise", NUMBER))),
+         Claim("the network ends no better than logistic regression (a straight line)",
+               verdict("logistic", "tie", "worse")))),
+    "lr-too-low": Preset(
+        "Plain SGD with learning rate 1e-4: after 200 epochs the loss has barely fallen and the boundary is "
+        "still crude.",
+        dict(optimizer="sgd", learning_rate=0.0001),
+        (Claim("the training loss is still above 0.6 (guessing with probability one half scores 0.69)",
+               above("train_loss", 0.6, **_mark("the final training loss", NUMBER))),
+         Claim("the network is worse than logistic regression: it has not learnt the moons yet",
+               verdict("logistic", "worse")))),
+    "spiral-deep": Preset(
+        "Spirals need depth: four ReLU layers of 16 trace both arms from x1, x2 alone. Remove the hidden layers "
+        "(even with the sin features added) to see what depth buys.",
+        dict(dataset="spiral", noise=0.1, n_samples=800, hidden=(16, 16, 16, 16), activation="relu",
+             epochs=600, learning_rate=0.01),
+        (Claim("the network beats logistic regression on x1, x2", verdict("logistic", "better")),
+         Claim("it scores above 95 % on the test points",
+               above("test_accuracy", 0.95, **_mark("test accuracy"))))),
+    "seeds-disagree": Preset(
+        "Eight seeds on 80 noisy points: where the data is thin, the boundaries disagree.",
+        dict(n_samples=80, noise=0.35, hidden=(16, 16), seeds=8, batch_size=8),
+        (Claim("the eight seeds draw different classes on more than 5 % of the picture",
+               above("seed_disagreement", 0.05, **_mark("share of the picture in dispute"))),
+         Claim("their test accuracies differ: a standard deviation above 2 % over the seeds",
+               above("seed_test_accuracy_std", 0.02, **_mark("standard deviation of test accuracy"))))),
+    "credit-default": Preset(
+        "Credit default: income vs debt-to-income. Set the costs of a missed default and of a refused good client "
+        "to find the cost-optimal threshold.",
+        dict(dataset="credit", noise=0.1, n_samples=1500, hidden=(8, 8), epochs=150),
+        (Claim(f"when a missed default costs {DEFAULT_COSTS[0] / DEFAULT_COSTS[1]:.0f} times a refused good client "
+               "(the Costs tab's starting costs), the cheapest threshold is below 0.5",
+               below("costs.best_threshold", 0.5, **_mark("the cheapest threshold", NUMBER))),
+         Claim("and it costs less per applicant than the 0.5 threshold",
+               below("costs.best_cost", "costs.cost_at_half", fmt="{:,.0f}",
+                     names=("the cheapest threshold's cost", "the cost at 0.5"))))),
+    "fraud-imbalance": Preset(
+        "Rare frauds overlapping legitimate payments: accuracy looks fine but is no better than always saying "
+        "'legit'; recall and F1 show how few frauds the default threshold catches, AUC that the network still ranks "
+        "most of them higher.",
+        dict(dataset="fraud", noise=0.1, n_samples=2000, hidden=(8, 8), epochs=150),
+        (Claim("the network's accuracy is no better than always saying 'legit'", verdict("majority", "tie", "worse")),
+         Claim("at the 0.5 threshold it catches fewer than half of the frauds",
+               below("test_recall", 0.5, **_mark("recall"))),
+         Claim("its AUC is above 0.7: it still ranks most frauds above legitimate payments",
+               above("test_auc", 0.7, **_mark("AUC", NUMBER))))),
 }
 
 # The classic capacity lesson (Klaas, Machine Learning for Finance, ch. 1): one hidden layer of 1, 3
 # and 500 tanh neurons on 90 noisy training moons. One tanh neuron is a monotone function of one
-# linear combination, so its boundary is a straight line. Over data seeds 0-5 the 500-neuron network
-# reaches ~99 % train accuracy with the largest train-test gap and a test loss about three times the
-# 3-neuron network's (tests/test_playground_task.py::test_capacity_sweep_teaches_what_it_claims).
+# linear combination, so its boundary is a straight line. The claims are decided on the three runs
+# the page shows (``sweep_metrics``); tests/test_playground_task.py checks them over data seeds 0-2.
 CAPACITY_SWEEP = {
     "description": "One hidden layer of 1, 3 and 500 tanh neurons on 90 noisy training moons. One neuron can only "
-                   "draw a straight line (underfits); three follow the moons; five hundred fit the noise: near "
-                   "perfect on the training points, a larger train-test gap and a higher test loss.",
+                   "draw a straight line (underfits); three follow the moons; five hundred fit the noise.",
+    "claims": (
+        Claim("one neuron fits the training points worse than three",
+              below("1.train_accuracy", "3.train_accuracy", fmt=PERCENT,
+                    names=("train accuracy with 1", "with 3"))),
+        Claim("five hundred neurons reach the highest train accuracy",
+              all_of(above("500.train_accuracy", "3.train_accuracy", fmt=PERCENT,
+                           names=("train accuracy with 500", "with 3")),
+                     above("500.train_accuracy", "1.train_accuracy", fmt=PERCENT,
+                           names=("with 500", "with 1")))),
+        Claim("five hundred neurons fit the noise: the largest train-test gap, and a higher test loss than three",
+              all_of(above("500.train_test_gap_points", "3.train_test_gap_points", fmt=POINTS,
+                           names=("train-test gap with 500", "with 3")),
+                     above("500.train_test_gap_points", "1.train_test_gap_points", fmt=POINTS,
+                           names=("with 500", "with 1")),
+                     above("500.test_loss", "3.test_loss", names=("test loss with 500", "with 3"))))),
     "base": dict(n_samples=150, test_ratio=0.4, noise=0.35, activation="tanh", epochs=2000, learning_rate=0.03,
                  batch_size=16),
     "hidden": [(1,), (3,), (500,)],
@@ -138,3 +233,9 @@ def sweep_configs(data_seed: int = 0) -> list[Config]:
     return [Config(**CAPACITY_SWEEP["base"], hidden=h, data_seed=data_seed) for h in CAPACITY_SWEEP["hidden"]]
 
 
+
+
+def sweep_metrics(metrics: list[dict], sizes: list[int]) -> dict[str, dict]:
+    """The sweep's runs as one metrics dict keyed by neurons ("1", "3", "500"): what the sweep's
+    claims are decided on ("500.test_loss")."""
+    return {str(size): m for size, m in zip(sizes, metrics)}
