@@ -83,7 +83,9 @@ def test_info_and_presets():
     r = findl("info", "--json")
     assert r.returncode == 0
     info = json.loads(r.stdout)
-    assert info["device"]["kind"] in ("CPU", "GPU") and info["store"]["location"] == os.environ["FINDL_STORE"]
+    from core import device
+
+    assert info["device"] == device.describe() and info["store"]["location"] == os.environ["FINDL_STORE"]
     assert "not checked" in info["data_sources"]["yahoo"]
     r = findl("presets", "playground", "--json")
     presets = json.loads(r.stdout)["playground"]
@@ -114,14 +116,14 @@ def test_prewarm_trains_presets_once():
     assert bad.returncode == 2 and "unknown preset" in bad.stderr
 
 
-def test_prewarm_trains_every_preset_of_every_task():
+@pytest.mark.slow
+def test_prewarm_trains_every_preset_of_every_task(lessons):
     """The lesson presets a teacher prewarms before class all train (full settings, fresh store),
-    each followed by its companion runs (the forecast's walk-forward when walk_forward > 0)."""
+    each followed by its companion runs (the forecast's walk-forward when walk_forward > 0); a
+    second ``findl prewarm`` (every task) finds them all in the store."""
     from core.tasks import get_task, hook, preset_config, task_names
 
-    r = findl("prewarm")
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.strip().splitlines()
+    lines = [line for t in task_names() for line in lessons.prewarm(t)]  # the session's one training of each
     expected, seen = [], set()
     for t in task_names():
         task = get_task(t)
@@ -135,3 +137,6 @@ def test_prewarm_trains_every_preset_of_every_task():
     assert ("forecast-walk-forward/lstm-vs-random-walk", "trained") in expected
     assert "forecast-walk-forward/price-level-illusion" not in [e[0] for e in expected]  # walk_forward=0
     assert [(line.split(":")[0], line.split(": ")[1].split()[0]) for line in lines] == expected, lines
+    again = findl("prewarm", env={"FINDL_STORE": lessons.location})
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines() == [f"{name}: cached" for name, _ in expected]

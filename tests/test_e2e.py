@@ -2,7 +2,6 @@
 Screenshots land in test-artifacts/ (look at them)."""
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from bench import browser as br
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = [pytest.mark.e2e,
+pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(br.CHROMIUM), reason="Debian chromium is not installed (.ci/run installs it)")]
 
 
@@ -33,12 +32,11 @@ def _settle(page, timeout=120_000):
 
 
 def _wait_for_charts(page, n: int, timeout_s: float = 150):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if page.locator("[data-testid='stPlotlyChart']").count() >= n and not page.locator("[data-testid='stProgress']").count():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"fewer than {n} charts after {timeout_s} s")
+    """At least ``n`` charts and no progress bar (checked inside the page on each animation frame)."""
+    page.wait_for_function(
+        """n => document.querySelectorAll("[data-testid='stPlotlyChart']").length >= n
+                && !document.querySelector("[data-testid='stProgress']")""",
+        arg=n, polling="raf", timeout=timeout_s * 1000)
 
 
 def test_home_page(server, browser):
@@ -52,11 +50,20 @@ def test_home_page(server, browser):
     page.close()
 
 
-def _first_points(page) -> list[float]:
-    """x of the first training points drawn in the boundary chart (Plotly keeps its decoded data on
-    the div as ``_fullData``; ``data`` may still hold the base64 form)."""
-    return page.evaluate("() => { const gd = document.querySelector('.js-plotly-plot');"
-                         " return gd && gd._fullData ? Array.from(gd._fullData[1].x).slice(0, 8) : null; }")
+# x of the first training points drawn in the boundary chart (Plotly keeps its decoded data on the
+# div as ``_fullData``; ``data`` may still hold the base64 form).
+_FIRST_POINTS = ("const gd = document.querySelector('.js-plotly-plot');"
+                 " const xs = gd && gd._fullData ? Array.from(gd._fullData[1].x).slice(0, 8) : null;")
+
+
+def _first_points(page) -> list[float] | None:
+    return page.evaluate(f"() => {{ {_FIRST_POINTS} return xs; }}")
+
+
+def _wait_for_other_points(page, before: list[float] | None, timeout_s: float = 120) -> None:
+    """Until the boundary chart is redrawn with points other than ``before``."""
+    page.wait_for_function(f"before => {{ {_FIRST_POINTS} return xs !== null && JSON.stringify(xs) !== "
+                           "JSON.stringify(before); }", arg=before, polling="raf", timeout=timeout_s * 1000)
 
 
 def test_playground_trains_and_redraws(server, browser):
@@ -68,10 +75,7 @@ def test_playground_trains_and_redraws(server, browser):
     before = _first_points(page)
     page.get_by_role("button", name="New data").click()  # next data seed: a new training
     page.wait_for_url("**data_seed=1**", timeout=60_000)  # every control is in the link
-    deadline = time.time() + 120
-    while _first_points(page) in (before, None):  # the chart is redrawn with the new sample
-        assert time.time() < deadline, "the boundary chart still shows the old points"
-        time.sleep(0.5)
+    _wait_for_other_points(page, before)  # the chart is redrawn with the new sample
     _wait_for_charts(page, 2)
     _settle(page)
     assert page.locator("[data-testid='stException']").count() == 0

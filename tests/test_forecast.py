@@ -403,6 +403,7 @@ def test_mase_is_scaled_by_the_naive_baseline_shown():
     assert (m["model"]["mase"] < m["naive"]["mase"]) == (m["model"]["mae"] < m["naive"]["mae"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_forecast_preset_sentences_hold_over_seeds(seed):
     """pure-noise-gbm: no model beats the random walk on pure noise, and the verdict says so;

@@ -356,7 +356,7 @@ def add_features(frame: pd.DataFrame, delay_days: int = DELAY_DAYS) -> pd.DataFr
     features.update(_terminal_features(out["terminal_id"].to_numpy(np.int64), out["day"].to_numpy(np.int64),
                                        out["label"].to_numpy(np.int64), int(delay_days)))
     features["is_night"] = (out["hour"].to_numpy() < 6).astype(np.int64)
-    features["is_weekend"] = (out["time"].dt.dayofweek.to_numpy() >= 5).astype(np.int64)
+    features["is_weekend"] = (out["time"].dt.day_of_week.to_numpy() >= 5).astype(np.int64)
     for name in FEATURES:
         if name in features:
             out[name] = features[name]

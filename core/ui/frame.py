@@ -6,7 +6,6 @@ import streamlit as st
 
 from core import device
 
-
 # Headline numbers must stay readable on a 1024x768 projector: a row of six metrics beside the
 # sidebar leaves ~90 px each, and Streamlit cuts values, labels and deltas with an ellipsis
 # ("98.…"). Values shrink with the window; labels and deltas wrap instead of being cut.
