@@ -254,43 +254,6 @@ def test_cost_view_speaks_of_the_dataset():
     assert "applicant" not in text and "P(class 1)" in text and "per point" in text
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("data_seed", [0, 1, 2])
-def test_preset_sentences_are_what_the_numbers_show(data_seed, lessons):
-    """Each playground lesson's sentence, checked on three data samples (not one lucky run); data
-    seed 0 is the preset itself, read from the session's lesson store."""
-
-    def _preset(name, data_seed, **changes):
-        if data_seed == 0 and not changes:
-            return lessons.run("playground", name)
-        config = pg.Config(**{**pg.PRESETS[name].settings, **changes}, data_seed=data_seed)
-        return pg.train(config, pg.load_data(config), Progress())
-
-    over = _preset("overfit", data_seed)
-    m, test_loss = over.metrics, over.arrays["hist_test_loss"]
-    assert m["train_accuracy"] > 0.93 and 0.08 <= m["train_accuracy"] - m["test_accuracy"] <= 0.2
-    assert test_loss[-1] > 1.5 * test_loss.min()
-    cured = _preset("dropout-cures-overfit", data_seed).metrics
-    assert cured["test_loss"] < 0.75 * m["test_loss"] and abs(cured["test_accuracy"] - m["test_accuracy"]) <= 0.07
-    assert _preset("underfit-linear", data_seed).metrics["train_accuracy"] < 0.92
-    assert _preset("features-not-depth", data_seed).metrics["test_accuracy"] > 0.95
-    assert _preset("xor-product", data_seed).metrics["test_accuracy"] > 0.9
-    high = _preset("lr-too-high", data_seed).arrays["hist_train_loss"]
-    assert np.sum(np.diff(high) > 0) >= 10 and np.diff(high).max() > 0.3  # jumps instead of falling smoothly
-    low = _preset("lr-too-low", data_seed).arrays["hist_train_loss"]
-    assert low[0] - low[-1] < 0.2 and low[-1] > 0.6
-    spiral = _preset("spiral-deep", data_seed).metrics
-    assert spiral["train_accuracy"] > 0.95 and spiral["test_accuracy"] > 0.9
-    flat = _preset("spiral-deep", data_seed, hidden=(), activation="linear", features=("x1", "x2", "sinx1", "sinx2"))
-    assert flat.metrics["test_accuracy"] < 0.75
-    grids = _preset("seeds-disagree", data_seed).arrays["seed_grids"].astype(float) >= 0.5
-    share = grids.mean(axis=0)
-    assert np.mean((share > 0) & (share < 1)) > 0.04  # seeds split on part of the picture
-    credit = _preset("credit-default", data_seed)
-    costs = pg.cost_analysis(credit.arrays["y_test"], credit.arrays["seed_test_probs"][0], 5000, 1000)
-    assert costs["best_threshold"] < 0.5 and costs["best_cost"] < costs["cost_at_half"]
-
-
 def test_lesson_scalars_are_computed_from_the_run(small_result):
     """The scalars the lessons' claims read: the gap in points, the best test loss, the largest
     rise of the training loss, how much the seeds disagree and the cost view at the page's costs."""
