@@ -203,7 +203,7 @@ def test_playground_capacity_sweep_runs_three_networks_with_test_loss():
     assert not at.exception
 
 
-FC_TINY = {"epochs": "3", "units": "8", "lookback": "20", "walk_forward": "2", "batch_size": "256"}
+FC_TINY = {"epochs": "3", "units": "8", "lookback": "20", "walk_forward": "2", "batch_size": "256", "min_steps": "0"}
 
 
 def _train_forecast(at: AppTest) -> AppTest:
@@ -306,7 +306,8 @@ def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset):
     """Each lesson preset, epochs cut down, through its page: no exception, no error, a result."""
     task = get_task(task_name)
     config = task.Config(**task.PRESETS[preset].settings)
-    config = config.replace(epochs=min(config.epochs, QUICK_EPOCHS[task_name]))
+    config = config.replace(epochs=min(config.epochs, QUICK_EPOCHS[task_name]),
+                            **({"min_steps": 0} if "min_steps" in task.Config.field_names() else {}))
     at = _open(catalog.by_task(task_name).page, config.to_strings(only_changed=True))
     assert not at.exception and not at.error
     assert not any("link" in w.value for w in at.warning), [w.value for w in at.warning]
@@ -349,8 +350,8 @@ def test_forecasting_link_values_within_the_config_limits_are_kept():
 @pytest.mark.parametrize("page,query,tab_key", [
     ("app_pages/playground.py", {"epochs": "20", "seeds": "2"}, "pg:tab"),
     ("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"}, "fc:tab"),
-    ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60"}, "an:tab"),
-    ("app_pages/sentiment.py", {"epochs": "2"}, "se:tab"),
+    ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60", "min_steps": "0"}, "an:tab"),
+    ("app_pages/sentiment.py", {"epochs": "2", "min_steps": "0"}, "se:tab"),
 ])
 def test_every_tab_draws_when_opened(page, query, tab_key):
     """Only the open tab is drawn (a new session renders one tab, not ten): so open each one."""
