@@ -35,6 +35,8 @@ elif source == "market":
 else:
     upload = controls.upload("CSV: numeric columns, optional label/Class/y (1 = anomaly), rows in time order",
                              ["csv"], where=sb)
+    controls.select("order", "Row order", where=sb, horizontal=True,
+                    format_func=lambda s: {"file": "file order (time)", "shuffled": "shuffled (not in time order)"}[s])
 controls.select("scaling", "Scaling (fitted on training rows)", where=sb)
 
 sb.header("Autoencoder")
@@ -50,6 +52,7 @@ controls.select("train_on", "Train on", where=sb, horizontal=True,
 
 sb.header("Training")
 controls.number("epochs", "Max epochs (early stopping on validation)", where=sb)
+controls.number("min_steps", "Min gradient steps (small data: more epochs)", step=100, where=sb)
 controls.number("batch_size", "Batch size", step=64, where=sb)
 controls.log_slider("learning_rate", "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1], where=sb)
 controls.slider("patience", "Early-stopping patience", where=sb)
@@ -84,15 +87,22 @@ if "y_test" in a:
     st.caption(f"{m['n_test']} test rows, {int(y.sum())} anomalies ({share:.2%}): always answering 'normal' would "
                f"be {1 - share:.2%} accurate, so accuracy is not shown.")
     frame.headline(m["comparisons"])
+if (m.get("label_order") or {}).get("suspect"):
+    st.warning(m["label_order"]["sentence"])
+frame.training_limit(m)
 
 # ---- threshold (a view setting) ---------------------------------------------------------------
 c1, c2 = st.columns([2, 1])
 rules = [r for r in thresholds.RULES if r != "best_f1" or ("y_val" in a and a["y_val"].any())]
-rule = c1.selectbox("Threshold rule", rules, index=len(rules) - 1, key="an:rule",
-                    format_func=lambda r: f"{r}: {thresholds.EXPLAIN[r]}")
+reported = m.get("threshold") or {}  # the rule the run reports (runs stored before it: the old default)
+first = reported.get("rule", rules[-1])
+rule = c1.selectbox("Threshold rule", rules, index=rules.index(first) if first in rules else len(rules) - 1,
+                    key="an:rule", format_func=lambda r: f"{r}: {thresholds.EXPLAIN[r]}")
+if rule == reported.get("rule") and "why" in reported:
+    c1.caption(f"The run's own threshold: {reported['why']}.")
 k_std = c2.number_input("k (mean + k·std)", 0.0, 20.0, 1.0, 0.5, key="an:kstd") if rule == "mean_std" else 1.0
-contamination = (c2.number_input("expected anomaly share", 0.0001, 0.5, 0.01, format="%.4f", key="an:contamination")
-                 if rule == "contamination" else 0.01)
+contamination = (c2.number_input("expected anomaly share", 0.0001, 0.5, reported.get("contamination", 0.01),
+                                 format="%.4f", key="an:contamination") if rule == "contamination" else 0.01)
 cut = thresholds.threshold(rule, a["ae_train"], a["ae_val"], a.get("y_val"), k=k_std, contamination=contamination)
 flagged = a["ae_test"] >= cut
 if "y_test" in a:
@@ -174,6 +184,7 @@ def training_tab() -> None:
     st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch']}; "
                f"trained on {m['n_train']} rows ({m['train_on']}). Training: "
                + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+    frame.training_limit(m)
 
 
 def downloads_tab() -> None:

@@ -56,6 +56,7 @@ controls.slider("dropout", "Dropout", step=0.05, where=sb)
 
 sb.header("Training")
 controls.number("epochs", "Max epochs (early stopping on validation)", where=sb)
+controls.number("min_steps", "Min gradient steps (short series: more epochs)", step=100, where=sb)
 controls.number("batch_size", "Batch size", step=32, where=sb)
 controls.log_slider("learning_rate", "Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2, 0.1], where=sb)
 controls.slider("patience", "Early-stopping patience", where=sb)
@@ -92,6 +93,7 @@ result = page.result(auto=trains_on_its_own(config),
 m = result.metrics
 # green only for robust, significant wins (core/tasks/forecast/verdict.py decides each comparison)
 frame.headline(m["comparisons"])
+frame.training_limit(m)
 for finding in m.get("data_quality") or []:
     if finding.get("severity") == "warning" and data is None:  # a result from a link or the store
         st.warning("Data quality: " + finding["message"])
@@ -215,6 +217,7 @@ def backtest_tab() -> None:
 
 def training_tab() -> None:
     st.plotly_chart(charts.loss_figure(result), key="fc:loss")
+    frame.training_limit(m)
     st.code(charts.summary_text(result), language="text")
 
 

@@ -47,6 +47,7 @@ controls.slider("dropout", "Dropout", step=0.05, where=sb)
 
 sb.header("Training")
 controls.number("epochs", "Max epochs (early stopping on validation accuracy)", where=sb)
+controls.number("min_steps", "Min gradient steps (few sentences: more epochs)", step=100, where=sb)
 controls.number("batch_size", "Batch size", step=8, where=sb)
 controls.log_slider("learning_rate", "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2, 3e-2], where=sb)
 controls.select("class_weights", "Class weights", where=sb, horizontal=True)
@@ -71,6 +72,7 @@ cols[2].metric("Lexicon accuracy", f"{lexicon['accuracy']:.1%}")
 cols[3].metric("Largest class share", f"{m['majority_share']:.1%}")
 st.table(charts.table(m).map(lambda v: f"{v:.3f}"))
 frame.headline(m["comparisons"])
+frame.training_limit(m)
 st.caption(f"This run: the network and TF-IDF learned from {m['n_train']:,} training sentences ({m['n_val']:,} more "
            f"stopped the network's training); all three are scored on the same {m['n_test']:,} test sentences. "
            "Always answering the largest class would be right as often as its share. Accuracy differences are "
@@ -161,6 +163,7 @@ def training_tab() -> None:
                f"{m['best_epoch']} (its weights are kept); {m['n_train']} training and {m['n_val']} validation "
                f"sentences, vocabulary {m['vocabulary']} words. Training: "
                + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+    frame.training_limit(m)
 
 
 def _score_file(content: bytes):

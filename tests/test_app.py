@@ -216,7 +216,7 @@ def test_playground_capacity_sweep_runs_three_networks_with_test_loss():
     assert not at.exception
 
 
-FC_TINY = {"epochs": "3", "units": "8", "lookback": "20", "walk_forward": "2", "batch_size": "256"}
+FC_TINY = {"epochs": "3", "units": "8", "lookback": "20", "walk_forward": "2", "batch_size": "256", "min_steps": "0"}
 
 
 def _train_forecast(at: AppTest) -> AppTest:
@@ -357,8 +357,8 @@ def test_forecasting_link_values_within_the_config_limits_are_kept():
 @pytest.mark.parametrize("page,query,tab_key", [
     ("app_pages/playground.py", {"epochs": "20", "seeds": "2"}, "pg:tab"),
     ("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"}, "fc:tab"),
-    ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60"}, "an:tab"),
-    ("app_pages/sentiment.py", {"epochs": "2"}, "se:tab"),
+    ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60", "min_steps": "0"}, "an:tab"),
+    ("app_pages/sentiment.py", {"epochs": "2", "min_steps": "0"}, "se:tab"),
 ])
 def test_every_tab_draws_when_opened(page, query, tab_key):
     """Only the open tab is drawn (a new session renders one tab, not ten): so open each one."""

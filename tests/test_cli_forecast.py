@@ -11,7 +11,7 @@ import pandas as pd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--set", "epochs=2", "--set", "units=8", "--set", "lookback=10", "--set", "walk_forward=2",
-        "--set", "batch_size=128"]
+        "--set", "batch_size=128", "--set", "min_steps=0"]
 METRIC_KEYS = {"rmse", "mae", "mase", "smape", "directional_accuracy"}
 
 

@@ -115,7 +115,7 @@ def test_playground_bad_link_warns_instead_of_crashing(server, browser):
 
 def test_forecasting_trains_beside_baselines(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
-    page.goto(f"{server}/forecasting?epochs=3&units=16&lookback=30&walk_forward=2")
+    page.goto(f"{server}/forecasting?epochs=3&units=16&lookback=30&walk_forward=2&min_steps=0")
     _settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
     page.get_by_role("button", name="Train").click()
@@ -136,7 +136,7 @@ def test_forecasting_trains_beside_baselines(server, browser):
 
 def test_anomaly_page_trains_and_shows_the_baselines(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
-    page.goto(f"{server}/anomaly?epochs=5&customers=200&days=60")
+    page.goto(f"{server}/anomaly?epochs=5&customers=200&days=60&min_steps=0")
     br.wait_for_text(page, r"Flagged test rows", timeout_s=240)
     _settle(page)
     body = br.main_text(page)
@@ -152,7 +152,7 @@ def test_anomaly_page_trains_and_shows_the_baselines(server, browser):
 
 def test_sentiment_page_trains_explains_a_typed_sentence_and_scores_a_file(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{server}/sentiment?epochs=2")
+    page.goto(f"{server}/sentiment?epochs=2&min_steps=0")
     br.wait_for_text(page, r"Network accuracy[\s\S]*Try a sentence", timeout_s=240)
     br.wait_for_text(page, r"gradient x input", timeout_s=120)  # the default sentence, explained
     box = page.get_by_label("A headline or a sentence from a filing")

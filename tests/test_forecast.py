@@ -21,7 +21,7 @@ from core.tasks import forecast as fc
 from core.tasks.forecast import walk_forward as wf_task
 
 ALL_FEATURES = ("returns", "volume", "volatility", "rsi", "ma_gap", "momentum")
-TINY = {"lookback": 10, "units": 4, "epochs": 2, "batch_size": 256, "patience": 5}
+TINY = {"lookback": 10, "units": 4, "epochs": 2, "batch_size": 256, "patience": 5, "min_steps": 0}
 
 
 def _frame_data(close: np.ndarray, volume: np.ndarray | None = None, start: str = "2015-01-01") -> prices.PriceData:

@@ -168,3 +168,58 @@ def test_nan_loss_raises_training_diverged_with_or_without_progress():
         trainer = Trainer(_lstm(), nan_loss)
         with pytest.raises(TrainingDiverged):
             trainer.fit(x[:80], y[:80], x[80:], y[80:], epochs=3, batch_size=40, patience=3, progress=progress)
+
+
+def test_min_steps_raises_the_epoch_limit_on_small_data_only():
+    """The training budget adapts to the data size: a 3,000-row file's 1,800 training rows at
+    batch 512 are 4 steps an epoch, so 20 epochs would be 80 steps; the bundled transactions
+    (52k rows) already take 2,000."""
+    from core.nn.keras_loop import epoch_limit
+
+    assert epoch_limit(20, 1800, 512, 1000) == 250
+    assert epoch_limit(20, 52_000, 512, 1000) == 20
+    assert epoch_limit(3, 100, 512, 0) == 3  # min_steps=0: the epoch limit alone
+
+
+def test_a_fit_that_ends_at_its_limit_while_improving_says_so():
+    """100 rows at batch 50 are 2 steps an epoch: epochs=2 with min_steps=10 runs up to 5 epochs,
+    progress counts to 5, and a run still improving at the end reports hit_limit; one that early
+    stopping ended does not."""
+    x, y = _regression(150, 6)
+    progress = Progress()
+    trainer = Trainer(_lstm(), "mse", learning_rate=0.01)
+    losses = iter([0.5, 0.4, 0.3, 0.2, 0.1])
+    trainer.evaluate = lambda xv, yv: next(losses)
+    history = trainer.fit(x[:100], y[:100], x[100:], y[100:], epochs=2, min_steps=10, batch_size=50, patience=3,
+                          seed=0, progress=progress)
+    assert history.epochs_run == history.limit == 5 and history.hit_limit
+    assert [e["total"] for e in progress.history] == [5] * 5
+    assert history.metrics() == {"val_loss": 0.1, "best_epoch": 5, "epochs_run": 5, "epoch_limit": 5,
+                                 "hit_limit": True}
+    worse = iter([0.1, 0.2, 0.3, 0.4, 0.5])
+    trainer.evaluate = lambda xv, yv: next(worse)
+    stopped = trainer.fit(x[:100], y[:100], x[100:], y[100:], epochs=2, min_steps=10, batch_size=50, patience=3,
+                          seed=0)
+    assert stopped.epochs_run == 4 and stopped.stopped_early and not stopped.hit_limit
+
+
+def test_every_keras_page_says_when_training_hit_its_limit():
+    """Under the headline and in the training tab of the anomaly, forecast and sentiment pages."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from core.ui import frame
+
+        frame.training_limit({"hit_limit": True, "epoch_limit": 20, "best_epoch": 20})
+        frame.training_limit({"hit_limit": False, "epoch_limit": 20, "best_epoch": 5})
+
+    at = AppTest.from_function(page).run()
+    assert [c.value for c in at.caption] == [
+        ("Training stopped at its limit of 20 epochs while the validation score was still improving (best epoch "
+         "20): early stopping had not ended it, so this model may be under-trained. Raise epochs (or min_steps) to "
+         "train longer.")]
+    pages = Path(__file__).resolve().parents[1] / "app_pages"
+    for name in ("anomaly", "forecasting", "sentiment"):
+        assert (pages / f"{name}.py").read_text().count("frame.training_limit(m)") == 2, name

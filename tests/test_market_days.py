@@ -38,7 +38,7 @@ def test_no_feature_uses_a_later_day(monkeypatch):
 
 
 def test_market_mode_trains_beside_the_baselines():
-    config = an.Config(source="market", epochs=3)
+    config = an.Config(source="market", epochs=3, min_steps=0)
     data = an.load_data(config)
     result = an.train(config, data, Progress())
     m = result.metrics

@@ -15,10 +15,10 @@ from core.tasks import TASK_MODULES, check_task, get_task, hook
 # the smallest settings that still train and evaluate end to end (a few seconds each)
 QUICK = {
     "playground": {"epochs": 20},
-    "forecast": {"epochs": 2},
-    "forecast-walk-forward": {"epochs": 2, "walk_forward": 2},
-    "anomaly": {"epochs": 2, "customers": 200, "days": 60},
-    "sentiment": {"epochs": 1, "train_rows": 300},
+    "forecast": {"epochs": 2, "min_steps": 0},
+    "forecast-walk-forward": {"epochs": 2, "walk_forward": 2, "min_steps": 0},
+    "anomaly": {"epochs": 2, "customers": 200, "days": 60, "min_steps": 0},
+    "sentiment": {"epochs": 1, "train_rows": 300, "min_steps": 0},
 }
 
 

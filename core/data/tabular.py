@@ -1,10 +1,10 @@
 """Tables of numeric features for anomaly detection, read from a user's CSV.
 
 The meaning of the cells: every numeric column is a feature; an optional label column (``label``,
-``Class`` or ``y``, any case) says 1 = anomaly, 0 = normal and is used only to leave known
-anomalies out of training and to evaluate. Rows are taken in file order, which the anomaly task
-treats as time order (it splits chronologically), so a file should be sorted by time. Reading
-(size cap, encoding, delimiter) is ``csvio``'s; what goes wrong here is one sentence each.
+``Class`` or ``y``, any case) says 1 = anomaly, 0 = normal (what the anomaly task uses labels for
+is in its docstring). Rows are kept in file order; the anomaly task splits them in that order
+or, with ``order=shuffled``, in a fixed random one (``core.tasks.anomaly``). Reading (size cap,
+encoding, delimiter) is ``csvio``'s; what goes wrong here is one sentence each.
 """
 
 from __future__ import annotations
@@ -69,8 +69,6 @@ def from_csv(source: csvio.Source) -> Table:
         features = {k: v for k, v in features.items() if k not in constant}
     if not features:
         raise DataError(f"every numeric column of {file.name} is constant: nothing to learn from")
-    notes.append("Rows are split in file order (first training, then validation, then test): sort the file "
-                 "by time first.")
     amount_column = csvio.find_column(frame, *AMOUNT_NAMES)
     amount = features.get(str(amount_column)) if amount_column is not None else None
     names = list(features)

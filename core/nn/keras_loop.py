@@ -20,9 +20,14 @@ What differs between tasks is a parameter, not a copy of the loop:
   unless ``target_shape`` / ``target_dtype`` say otherwise.
 * ``class_weight`` ({class: weight}) weights the training loss per sample (sparse labels only);
   the validation loss is unweighted, so early stopping compares like with like.
+* ``min_steps``: the training budget adapts to the data size (``epoch_limit``): on small data the
+  epoch limit is raised until it allows that many gradient steps.
 
 Honest early stopping: ``fit`` watches only the validation arrays it is given and restores the
-weights of the best validation epoch. ``progress`` (``core.result.Progress``) gets one event per
+weights of the best validation epoch. A fit that ends at its epoch limit before early stopping
+could end it (the validation score improved within the last ``patience`` epochs) says so:
+``FitHistory.hit_limit``, in every Keras task's metrics (``FitHistory.metrics``) and, in words,
+``limit_note`` on its page. ``progress`` (``core.result.Progress``) gets one event per
 epoch and raises ``Cancelled`` when the user cancels; a NaN/inf loss raises ``TrainingDiverged``.
 TensorFlow is imported when a Trainer is built, never at module import.
 
@@ -48,6 +53,36 @@ import numpy as np
 from core.errors import TrainingDiverged
 
 PREDICT_CHUNK = 4096  # rows per scoring step: every task's predict/score path chunks by this (bounded memory)
+MIN_STEPS = 1000  # the fewest gradient steps a Keras task's fit is allowed (its ``min_steps`` setting's default)
+
+
+def epoch_limit(epochs: int, n_rows: int, batch_size: int, min_steps: int = 0) -> int:
+    """The most epochs a fit runs: ``epochs``, raised on small data until they allow ``min_steps``
+    gradient steps. Why: epoch counts are set for the bundled data; a 3,000-row file at batch 512
+    has 4 steps an epoch, so 20 epochs were 80 steps and the autoencoder stopped at its limit while
+    still improving. Early stopping still ends a fit that no longer improves, so the bundled
+    defaults (thousands of steps, or stopped early) train as before."""
+    per_epoch = max(1, math.ceil(n_rows / batch_size))
+    return max(epochs, math.ceil(min_steps / per_epoch))
+
+
+def min_steps_setting() -> Any:
+    """The ``min_steps`` field of every Keras task's Config (one definition for the three tasks)."""
+    from core.config import param
+
+    return param(MIN_STEPS, min=0, max=100_000,
+                 help="Fewest gradient steps: on small data the epoch limit is raised until it allows this many "
+                      "(early stopping may still end sooner); 0 = the epoch limit alone.")
+
+
+def limit_note(metrics: dict[str, Any]) -> str | None:
+    """The page's sentence when training ended at its epoch limit while still improving
+    (``metrics["hit_limit"]``), else None."""
+    if not metrics.get("hit_limit"):
+        return None
+    return (f"Training stopped at its limit of {metrics['epoch_limit']} epochs while the validation score was "
+            f"still improving (best epoch {metrics['best_epoch']}): early stopping had not ended it, so this model "
+            "may be under-trained. Raise epochs (or min_steps) to train longer.")
 
 
 def save_model(model, prefix: str) -> str:
@@ -98,10 +133,23 @@ class FitHistory:
     val_accuracy: list[float] = field(default_factory=list)  # monitor="accuracy" only
     best_epoch: int = 0
     best_val: float = math.inf  # the validation loss of the best epoch
+    limit: int = 0  # the most epochs this fit could run (``epoch_limit``)
+    stopped_early: bool = False
 
     @property
     def epochs_run(self) -> int:
         return len(self.loss)
+
+    @property
+    def hit_limit(self) -> bool:
+        """Ended by the epoch limit, not by early stopping: the validation score improved within
+        the last ``patience`` epochs, so more epochs might still help."""
+        return not self.stopped_early and self.epochs_run == self.limit
+
+    def metrics(self) -> dict[str, Any]:
+        """The training keys of a Keras task's metrics (the same names in every task)."""
+        return {"val_loss": float(self.best_val), "best_epoch": int(self.best_epoch),
+                "epochs_run": int(self.epochs_run), "epoch_limit": int(self.limit), "hit_limit": self.hit_limit}
 
 
 class Trainer:
@@ -218,23 +266,26 @@ class Trainer:
 
     def fit(self, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, *, epochs: int,
             batch_size: int, patience: int, seed: int = 0, progress: Any = None, step: int = 0,
-            total: int | None = None, phase: str = "train", monitor: str = "loss") -> FitHistory:
+            total: int | None = None, phase: str = "train", monitor: str = "loss", min_steps: int = 0
+            ) -> FitHistory:
         """Shuffled mini-batches; early stopping on the validation loss (``patience`` epochs
         without a better one) with the best epoch's weights restored. ``monitor="accuracy"``
         (classifiers): the best epoch is the one with the highest validation accuracy (ties: the
         lower loss). Why offered: a classifier's cross-entropy rises as it grows confident while
         its accuracy still improves (the sentiment page: validation loss bottomed at epoch 1-2).
-        Reports each epoch to ``progress.update(step + epoch, total, loss=, val_loss=, phase=)``."""
+        Runs at most ``epoch_limit(epochs, len(x), batch_size, min_steps)`` epochs. Reports each
+        epoch to ``progress.update(step + epoch, total, loss=, val_loss=, phase=)``; ``total`` grows
+        to cover a limit raised by ``min_steps``."""
         if monitor not in ("loss", "accuracy"):
             raise ValueError("monitor must be 'loss' or 'accuracy'")
         x, y, x_val, y_val = self._x(x), self._y(y), self._x(x_val), self._y(y_val)
         lengths = _lengths(x) if self.trim else None
         rng = np.random.default_rng(seed)
-        history = FitHistory()
-        best_weights = self.model.get_weights()
         n = len(x)
-        total = total or epochs
-        for epoch in range(epochs):
+        history = FitHistory(limit=epoch_limit(epochs, n, batch_size, min_steps))
+        best_weights = self.model.get_weights()
+        total = max(total or 0, step + history.limit)
+        for epoch in range(history.limit):
             losses = []
             for idx in self._batches(x, batch_size, rng):
                 xb = x[idx]
@@ -263,6 +314,7 @@ class Trainer:
                 history.best_val, history.best_epoch = val, epoch + 1
                 best_weights = self.model.get_weights()
             elif epoch + 1 - history.best_epoch >= patience:
+                history.stopped_early = True
                 break
         self.model.set_weights(best_weights)
         return history

@@ -64,3 +64,14 @@ def headline(comparisons_list: list[dict]) -> None:
 
     kind, text = comparisons.headline(comparisons_list)
     getattr(st, kind)(text)
+
+
+def training_limit(metrics: dict) -> None:
+    """A caption when a Keras run stopped at its epoch limit while still improving
+    (``metrics["hit_limit"]``, worded by ``core.nn.keras_loop.limit_note``): the headline and the
+    training tab say the model may be under-trained."""
+    from core.nn.keras_loop import limit_note
+
+    note = limit_note(metrics)
+    if note:
+        st.caption(note)

@@ -1,11 +1,16 @@
 """The "anomaly" task: a dense autoencoder learns normal card transactions and flags the ones it
 cannot reconstruct, next to PCA (a linear autoencoder) and IsolationForest on the same rows.
 
-Honest evaluation: rows are in time order; the first rows train, the next validate (early
-stopping, threshold rules), the last test, touched once for the numbers. The scaler is fitted on
-the training rows the models see. With ``train_on=normal`` the labels of the training rows are
-used for one thing only: leaving the known frauds out of "normal". Thresholds and the number of
-alerts reviewed are view settings (``thresholds``), computed from the stored scores.
+Honest evaluation: rows are in time order (a file: in file order, or shuffled with a fixed seed
+when ``order=shuffled``); the first rows train, the next validate (early stopping, threshold
+rules), the last test, touched once for the numbers. The scaler is fitted on the training rows the
+models see. Labels, where known, are used in three places and nowhere else: on the training rows,
+to leave the known anomalies out of "normal" (``train_on=normal``); on the validation rows, to
+leave them out of early stopping's loss (``train_on=normal``) and to choose the threshold the run
+reports (the best F1 there, ``thresholds.default_rule``); on the test rows, to evaluate. Thresholds
+and the number of alerts reviewed are view settings (``thresholds``), computed from the stored
+scores. A file's labels are checked for a sort order the split would turn into a false result
+(``label_order``).
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from core.errors import ConfigError, DataError, TrainingDiverged
 from core.nn.keras_loop import PREDICT_CHUNK
 from core.result import Progress, Result, jsonable
 from core.split import Split, chronological
-from core.tasks.anomaly import models, thresholds
+from core.tasks.anomaly import label_order, models, thresholds
 from core.tasks.anomaly.config import NAME, PRESETS, SCORERS, Config
 
-SCHEMA = 3  # 2: comparisons with their bootstrap interval; 100 trees; 3: metrics["comparisons"] (core.comparisons)
+SCHEMA = 4  # 2: comparisons with their bootstrap interval; 100 trees; 3: metrics["comparisons"] (core.comparisons);
+# 4: min_steps training budget, hit_limit, the threshold rule's reason, a file's label_order
+SHUFFLE_SEED = 0  # order=shuffled: a fixed order, so runs with other seeds are tested on the same rows
 K_ALERTS = 100  # alerts a review team checks: precision@k in the CLI's metrics (the page lets you move it)
 MIN_TRAIN_ROWS = 200
 LATENT_ROWS = 3000  # test rows kept with their code for the latent view
@@ -46,23 +53,27 @@ class AnomalyData:
     notes: list[str] = field(default_factory=list)
     dates: np.ndarray | None = None  # market mode: the trading day of each row
     from_config: bool = False  # generated or bundled: a worker rebuilds it from the config (core.engine.shipped)
+    label_order: dict | None = None  # a labelled file: where its anomalies fall in the split (``label_order``)
+    known_rate: float | None = None  # generated transactions: the fraud rate they were generated with
 
 
 def load_data(config: Config, path=None) -> AnomalyData:
     """Generated transactions, or a CSV (``path``: a file path, bytes or an upload) of numeric
     columns with an optional 0/1 label column (``core.data.tabular``)."""
     if path is not None:
-        table = tabular.from_csv(path)
-        return AnomalyData(x=table.x, feature_names=table.feature_names, y=table.y, amount=table.amount,
-                           scenario=None, fingerprint=table.fingerprint, notes=table.notes)
+        return _from_file(config, tabular.from_csv(path))
     if config.source == "csv":
         raise DataError("source=csv needs a file: upload one (or findl train anomaly --data PATH)")
+    if config.order != "file":
+        raise ConfigError("order=shuffled is for a CSV whose rows are not in time order; generated transactions "
+                          "and market days are in time order")
     if config.source == "market":
         frame, names = market.market_days(config.index)
         if config.model == "conv1d":  # the return window, oldest day first: a sequence for the convolutions
             names = [f"return_t-{lag}" if lag else "return_t" for lag in reversed(range(market.WINDOW))]
-        notes = [(f"{int(frame['label'].sum())} known stress days are marked (labels used for evaluation, and to "
-                 "leave them out of 'normal' training rows); every other day counts as normal.")]
+        notes = [(f"{int(frame['label'].sum())} known stress days are marked (labels used to leave them out of "
+                  "'normal' training rows, for the threshold on validation rows and for evaluation); every other "
+                  "day counts as normal.")]
         if config.model == "conv1d":
             notes.append("conv1d reads the 10-day return window only; PCA and IsolationForest see the same window.")
         return AnomalyData(x=frame[names].to_numpy(np.float64), feature_names=names,
@@ -75,7 +86,29 @@ def load_data(config: Config, path=None) -> AnomalyData:
     return AnomalyData(x=frame[tx.feature_columns].to_numpy(np.float64), feature_names=list(tx.feature_columns),
                        y=frame["label"].to_numpy(np.int8), amount=frame["amount"].to_numpy(np.float64),
                        scenario=frame["scenario"].to_numpy(str), fingerprint=tx.fingerprint, notes=list(tx.notes),
-                       from_config=True)
+                       from_config=True, known_rate=config.fraud_rate)
+
+
+def _from_file(config: Config, table: tabular.Table) -> AnomalyData:
+    """A file's rows in file order or, with ``order=shuffled``, in a fixed random order; a
+    labelled file in file order gets the label-order check, its sentence among the notes."""
+    x, y, amount, notes = table.x, table.y, table.amount, list(table.notes)
+    checked = None
+    if config.order == "shuffled":
+        rows = np.random.default_rng(SHUFFLE_SEED).permutation(len(x))
+        x, y = x[rows], None if y is None else y[rows]
+        amount = None if amount is None else amount[rows]
+        notes.append("Rows are shuffled (order=shuffled, a fixed seed) before the split: the test rows are a "
+                     "random sample, not the latest rows; use it only for a file that is not in time order.")
+    else:
+        notes.append("Rows are split in file order (first training, then validation, then test): sort the file "
+                     "by time first, or set order=shuffled for a file that is not in time order.")
+        if y is not None:
+            checked = label_order.check(y, config.val_fraction, config.test_fraction)
+            if checked["suspect"]:
+                notes.append(checked["sentence"])
+    return AnomalyData(x=x, feature_names=table.feature_names, y=y, amount=amount, scenario=None,
+                       fingerprint=table.fingerprint, notes=notes, label_order=checked)
 
 
 class Scaler:
@@ -150,6 +183,26 @@ def _versus(baseline: str, y_test: np.ndarray, ae_scores: np.ndarray, baseline_s
         n=int(y_test.sum()), unit="test anomalies")
 
 
+def _rules(ae: dict, y_val: np.ndarray | None, y_test: np.ndarray | None, known_rate: float | None) -> dict:
+    """Each threshold rule this run can compute at its page default (mean + 1 std; contamination
+    only at a known anomaly rate; best F1 only with validation anomalies), with the test rows it
+    flags and, with labels, how many of them are anomalies: the trade-off in numbers."""
+    options: dict[str, dict] = {"max_train": {}, "mean_std": {"k": 1.0}}
+    if known_rate is not None:
+        options["contamination"] = {"contamination": known_rate}
+    if y_val is not None and y_val.any():
+        options["best_f1"] = {}
+    out = {}
+    for rule, opts in options.items():
+        cut = thresholds.threshold(rule, ae["train"], ae["val"], y_val, **opts)
+        flagged = ae["test"] >= cut
+        out[rule] = {**opts, "value": cut, "flagged": int(flagged.sum())}
+        if y_test is not None:
+            at = classification.binary_metrics(y_test, flagged, threshold=0.5)
+            out[rule] |= {k: at[k] for k in ("precision", "recall", "f1", "confusion")}
+    return out
+
+
 @dataclass
 class Prepared:
     """The scaled arrays of one run: ``fit``/``val_fit`` are what the models train and early-stop
@@ -207,8 +260,9 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
 
     keras.utils.set_random_seed(config.seed)
     trainer, encoder = make_trainer(config, n_features)
-    history = trainer.fit(x_fit, x_fit, x_val_fit, x_val_fit, epochs=config.epochs, batch_size=config.batch_size,
-                          patience=config.patience, seed=config.seed, progress=progress, total=config.epochs)
+    history = trainer.fit(x_fit, x_fit, x_val_fit, x_val_fit, epochs=config.epochs, min_steps=config.min_steps,
+                          batch_size=config.batch_size, patience=config.patience, seed=config.seed,
+                          progress=progress)
     recon_test = trainer.predict(x_test)
     if not np.isfinite(recon_test).all():
         raise TrainingDiverged()
@@ -223,9 +277,9 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
     y_val = data.y[va] if labelled else None
     y_test = data.y[te] if labelled else None
     metrics: dict = {"n_train": len(fit_rows), "n_val": va.stop - va.start, "n_test": int(te.stop - te.start),
-                     "n_features": n_features, "k": K_ALERTS, "train_on": config.train_on,
-                     "val_loss": float(history.best_val), "best_epoch": int(history.best_epoch),
-                     "epochs_run": int(history.epochs_run)}
+                     "n_features": n_features, "k": K_ALERTS, "train_on": config.train_on, **history.metrics()}
+    if data.label_order is not None:
+        metrics["label_order"] = data.label_order
     if labelled:
         metrics["test_anomaly_share"] = float(y_test.mean())
         metrics["n_test_anomalies"] = int(y_test.sum())
@@ -234,11 +288,9 @@ def train(config: Config, data: AnomalyData, progress: Progress) -> Result:
         for name, scores in baselines.items():
             metrics[name] = _scores_metrics(y_test, scores["test"], K_ALERTS)
             metrics["comparisons"].append(_versus(name, y_test, ae["test"], scores["test"], metrics, config.seed))
-        rule = "best_f1" if y_val.any() else "contamination"
-        cut = thresholds.threshold(rule, ae["train"], ae["val"], y_val, contamination=config.fraud_rate)
-        at = classification.binary_metrics(y_test, ae["test"] >= cut, threshold=0.5)
-        metrics["threshold"] = {"rule": rule, "value": cut, **{k: at[k] for k in ("precision", "recall", "f1",
-                                                                               "confusion")}}
+    metrics["threshold_rules"] = _rules(ae, y_val, y_test, data.known_rate)
+    rule, _, why = thresholds.default_rule(y_val, data.known_rate)
+    metrics["threshold"] = {"rule": rule, "why": why, **metrics["threshold_rules"][rule]}
 
     order = np.argsort(-ae["test"], kind="stable")[:EXPLAIN_ROWS]
     latent_rows = np.linspace(0, len(x_test) - 1, min(LATENT_ROWS, len(x_test))).astype(int)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from core.config import TaskConfig, param
 from core.errors import ConfigError
+from core.lessons import PERCENT, Claim, above, all_of, below, verdict
+from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
 NAME = "anomaly"
@@ -20,6 +22,7 @@ ACTIVATIONS = ("relu", "tanh", "elu")
 TRAIN_ON = ("normal", "all")
 SCALINGS = ("log-standard", "standard", "robust")
 MODELS = ("dense", "conv1d")
+ORDERS = ("file", "shuffled")
 SCORERS = {"ae": "autoencoder", "pca": "PCA (linear)", "iforest": "IsolationForest"}
 
 
@@ -29,6 +32,7 @@ class Config(TaskConfig):
 
     seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights, the batch order and the IsolationForest.")
     epochs: int = param(20, min=1, max=500, help="Most passes over the training rows (early stopping may end sooner).")
+    min_steps: int = min_steps_setting()
     learning_rate: float = param(0.01, min=1e-6, max=1.0, help="Adam step size (log scale).")
     batch_size: int = param(512, min=8, max=8192, help="Rows per gradient step.")
     source: str = param("transactions", choices=SOURCES,
@@ -40,6 +44,10 @@ class Config(TaskConfig):
     days: int = param(120, min=30, max=730, help="Generated days of transactions.")
     fraud_rate: float = param(0.01, min=0.001, max=0.05, help="Share of fraudulent transactions generated.")
     data_seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the generated transactions.")
+    order: str = param("file", choices=ORDERS,
+                       help="CSV: split the rows in file order (first training, then validation, then test: for a "
+                            "file in time order), or shuffled with a fixed seed (for a file in no time order, "
+                            "e.g. sorted by label).")
     scaling: str = param("log-standard", choices=SCALINGS,
                          help="Feature scaling fitted on the training rows: log1p of non-negative heavy-tailed "
                               "columns then z-score, plain z-score, or median/IQR.")
@@ -52,7 +60,8 @@ class Config(TaskConfig):
     activation: str = param("relu", choices=ACTIVATIONS, help="Activation of the hidden layers.")
     dropout: float = param(0.0, min=0.0, max=0.8, help="Dropout after each hidden layer while training.")
     train_on: str = param("normal", choices=TRAIN_ON,
-                          help="Train on the normal training rows only (labels used for that alone), or on all.")
+                          help="Train on the normal training rows only (known anomalies left out of training and "
+                               "of early stopping's validation loss), or on all.")
     val_fraction: float = param(0.2, min=0.05, max=0.4,
                                 help="Share of rows (after the training rows, in time order) for early stopping "
                                      "and threshold choice.")
@@ -66,27 +75,89 @@ class Config(TaskConfig):
             raise ConfigError("val_fraction + test_fraction must leave at least 30 % of rows for training")
 
 
-# Each sentence is what the numbers show over data seeds 0-2 (tests/test_anomaly.py checks it).
+# Each sentence says what to look at; its claims are decided on the run shown (core.lessons) and
+# hold on at least two of three seeds (tests/test_lessons.py).
+COUNT = "{:.0f}"
 PRESETS = {
     "threshold-trade-off": Preset(
-        "Same scores, four rules: the largest training error flags almost no test rows; mean + 1 std flags over "
-        "five times as many as best F1 on validation, mostly false alarms. Where to draw the line is a business "
-        "choice, not a property of the model.", {}),
+        "Same scores, four threshold rules (the Threshold rule box under the table): compare how many test rows "
+        "each flags and how many of those are frauds. The largest training error flags almost nothing; mean + 1 "
+        "std flags far more rows than best F1 on validation and catches more frauds, but most of its alerts are "
+        "false alarms. Where to draw the line is a business choice, not a property of the model.",
+        {},
+        claims=(
+            Claim("the largest training error flags fewer than ten test rows",
+                  below("threshold_rules.max_train.flagged", 10, fmt=COUNT,
+                        names=("rows flagged by the largest training error", "ten"))),
+            Claim("mean + 1 std flags more test rows than best F1 and catches more frauds (recall), but a smaller "
+                  "share of its alerts are frauds (precision)",
+                  all_of(above("threshold_rules.mean_std.flagged", "threshold_rules.best_f1.flagged", fmt=COUNT,
+                               names=("rows flagged by mean + 1 std", "by best F1")),
+                         above("threshold_rules.mean_std.recall", "threshold_rules.best_f1.recall", fmt=PERCENT,
+                               names=("recall at mean + 1 std", "at best F1")),
+                         below("threshold_rules.mean_std.precision", "threshold_rules.best_f1.precision",
+                               fmt=PERCENT, names=("precision at mean + 1 std", "at best F1")))),
+            Claim("fewer than one in ten of mean + 1 std's alerts is a fraud",
+                  below("threshold_rules.mean_std.precision", 0.1, fmt=PERCENT,
+                        names=("precision at mean + 1 std", "the mark"))),
+        )),
     "rare-fraud": Preset(
-        "0.2 % fraud: answering 'normal' is right 99.8 % of the time and catches nothing. PR-AUC stays near zero "
-        "for every scorer (about 0.1 at best) and precision@k shows how few of the top alerts are fraud.",
-        {"fraud_rate": 0.002}),
+        "Two frauds in a thousand transactions (fraud_rate): answering 'normal' every time is almost always right "
+        "and catches nothing, so accuracy is not shown. Look at PR-AUC and precision@k instead, which stay low for "
+        "every scorer, and at the verdicts: with so few test frauds no scorer is told apart from the autoencoder.",
+        {"fraud_rate": 0.002},
+        claims=(
+            Claim("always answering 'normal' would be right on more than 99.5 % of the test rows",
+                  below("test_anomaly_share", 0.005, fmt=PERCENT, names=("share of frauds in the test rows",
+                                                                          "the mark"))),
+            Claim("every scorer's PR-AUC stays below 0.15 and fewer than one in ten of the autoencoder's top alerts "
+                  "is a fraud (precision@k)",
+                  all_of(below("pr_auc", 0.15, names=("autoencoder PR-AUC", "the mark")),
+                         below("pca.pr_auc", 0.15, names=("PCA PR-AUC", "the mark")),
+                         below("iforest.pr_auc", 0.15, names=("IsolationForest PR-AUC", "the mark")),
+                         below("precision_at_k", 0.1, fmt=PERCENT, names=("precision@k", "the mark")))),
+            Claim("neither baseline's PR-AUC differs from the autoencoder's beyond sampling error",
+                  all_of(verdict("pca", "tie", "too-few-to-test"), verdict("iforest", "tie", "too-few-to-test"))),
+        )),
     "ae-vs-pca": Preset(
-        "Does the non-linearity help? Not here: with a 2-unit bottleneck, PCA with 2 components ranks the frauds "
-        "better than the autoencoder (ROC-AUC 0.02-0.09 higher over three seeds), and IsolationForest beats both.",
-        {"bottleneck": 2}),
+        "Does the non-linearity help? With a 2-unit bottleneck, compare the autoencoder with PCA of 2 components "
+        "(a linear autoencoder) and with IsolationForest, first by ROC-AUC (the whole ranking), then by the "
+        "verdicts, which use PR-AUC (the top of the ranking, where the alerts are). By ROC-AUC PCA ranks the "
+        "frauds better than the autoencoder and IsolationForest best of all, yet by PR-AUC IsolationForest does not "
+        "beat the autoencoder: the two measures can disagree, so read which metric a verdict uses before its winner.",
+        {"bottleneck": 2},
+        claims=(
+            Claim("PCA's ROC-AUC is above the autoencoder's",
+                  above("pca.roc_auc", "roc_auc", names=("PCA ROC-AUC", "autoencoder"))),
+            Claim("IsolationForest has the highest ROC-AUC of the three",
+                  all_of(above("iforest.roc_auc", "roc_auc", names=("IsolationForest ROC-AUC", "autoencoder")),
+                         above("iforest.roc_auc", "pca.roc_auc", names=("IsolationForest ROC-AUC", "PCA")))),
+            Claim("by PR-AUC IsolationForest does not beat the autoencoder (a tie or the autoencoder ahead)",
+                  verdict("iforest", "better", "tie")),
+        )),
     "crash-days-conv": Preset(
         "The same stress days through a 1-D convolutional autoencoder over the 10-day return window (the baselines "
-        "see the same window): it ranks the two test-year stress days near the top too (ROC-AUC above 0.9).",
-        {"source": "market", "model": "conv1d", "encoder": (16, 8)}),
+        "see the same window): look at where the test-year stress days rank, and at the verdicts. Two days in the "
+        "test years are an anecdote: too few to say which scorer is better.",
+        {"source": "market", "model": "conv1d", "encoder": (16, 8)},
+        claims=(
+            Claim("the convolutional autoencoder ranks the test stress days above almost every normal test day "
+                  "(ROC-AUC above 0.95)",
+                  above("roc_auc", 0.95, names=("autoencoder ROC-AUC", "the mark"))),
+            Claim("two test stress days are too few to test any difference between the scorers",
+                  all_of(verdict("pca", "too-few-to-test"), verdict("iforest", "too-few-to-test"))),
+        )),
     "crash-days": Preset(
-        "Market days, with seven known stress days as the only labels: the two in the test years (2015-2018) rank "
-        "near the top for every scorer (ROC-AUC above 0.9), but two days are an anecdote, not evidence.",
-        {"source": "market"}),
+        "Market days, with seven known stress days as the only labels: look at where the ones in the test years "
+        "(2015-2018) rank for each scorer, and at the verdicts. Every scorer puts them above most normal days, but "
+        "two days are an anecdote, not evidence: too few to say which scorer is better.",
+        {"source": "market"},
+        claims=(
+            Claim("every scorer ranks the test stress days above most normal test days (ROC-AUC above 0.85)",
+                  all_of(above("roc_auc", 0.85, names=("autoencoder ROC-AUC", "the mark")),
+                         above("pca.roc_auc", 0.85, names=("PCA ROC-AUC", "the mark")),
+                         above("iforest.roc_auc", 0.85, names=("IsolationForest ROC-AUC", "the mark")))),
+            Claim("two test stress days are too few to test any difference between the scorers",
+                  all_of(verdict("pca", "too-few-to-test"), verdict("iforest", "too-few-to-test"))),
+        )),
 }
-

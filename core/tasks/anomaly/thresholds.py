@@ -10,6 +10,9 @@ training errors (what "normal" looked like while fitting) or the validation rows
 - ``contamination``: flag the top ``contamination`` share of validation scores (PyOD's
   ``contamination`` / ``threshold_``): you say how many alerts you expect.
 - ``best_f1``: the threshold with the best F1 on the validation rows (needs labels there).
+
+The run itself reports one rule (``default_rule``): best F1 when it can, never a share nobody
+chose for the data at hand.
 """
 
 from __future__ import annotations
@@ -47,6 +50,21 @@ def threshold(rule: str, train_scores: Any, val_scores: Any, val_labels: Any = N
             raise ConfigError("best_f1 needs labelled anomalies in the validation rows; pick another rule")
         return best_f1_threshold(val_labels, val)
     raise ConfigError(f"unknown threshold rule {rule!r}; choose one of {', '.join(RULES)}")
+
+
+def default_rule(val_labels: Any = None, known_rate: float | None = None) -> tuple[str, dict[str, float], str]:
+    """(rule, its options, why) for the threshold a run reports (the CLI's ``threshold``, the
+    page's first choice): best F1 when the validation rows hold labelled anomalies; else, for
+    generated data, its known anomaly rate as the contamination share; else (market days, a file)
+    the largest training error, which needs no setting. Why not a default share: 0.01 is a setting
+    of the transaction generator, and for a file it would be a number nobody chose."""
+    if val_labels is not None and np.any(np.asarray(val_labels) >= 0.5):
+        return "best_f1", {}, "the best F1 on the validation rows"
+    if known_rate is not None:
+        return ("contamination", {"contamination": known_rate},
+                f"no labelled anomaly in the validation rows: flag the generator's fraud rate ({known_rate:g}) of them")
+    return ("max_train", {}, ("no labelled anomaly in the validation rows and no known anomaly rate: the largest "
+                              "training error, which needs no setting"))
 
 
 def best_f1_threshold(labels: Any, scores: Any) -> float:

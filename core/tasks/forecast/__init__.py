@@ -98,7 +98,7 @@ def train(config: Config, data: PriceData, progress: Progress) -> Result:
     ds = prepare(config, data)
     keras.utils.set_random_seed(config.seed)
     trainer = models.make_trainer(config, len(ds.feature_names), models.policy())
-    history = models.fit(trainer, config, ds, progress, total=config.epochs, phase="train")
+    history = models.fit(trainer, config, ds, progress, phase="train")
     te, va = ds.test_origins, ds.val_origins
     forecast = ds.unscale(trainer.predict(ds.inputs(te)))
     val_forecast = ds.unscale(trainer.predict(ds.inputs(va)))
@@ -110,9 +110,7 @@ def train(config: Config, data: PriceData, progress: Progress) -> Result:
     model.summary(print_fn=lambda line, *a, **k: summary.append(line))
     m = evaluation.metrics
     m["data_quality"] = [f.to_dict() for f in data.quality]
-    m["val_loss"] = float(history.best_val)
-    m["best_epoch"] = int(history.best_epoch)
-    m["epochs_run"] = int(history.epochs_run)
+    m.update(history.metrics())
     arrays = {**evaluation.arrays, "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss)}
     return Result(metrics=jsonable(m), arrays=arrays, info=info(config, data, ds, summary, history),
                   model_path=save_model(model, "forecast"))
@@ -128,8 +126,8 @@ def info(config: Config, data: PriceData, ds: Dataset, summary: list[str], histo
     if config.target == "price":
         notes.append("target=price: the price level is added as an input and scaled with the training "
                      "rows' mean and spread; test prices outside the training range are extrapolation")
-    if history.epochs_run < config.epochs:
-        notes.append(f"early stopping ended training after {history.epochs_run} of {config.epochs} epochs "
+    if history.stopped_early:
+        notes.append(f"early stopping ended training after {history.epochs_run} of {history.limit} epochs "
                      f"(best validation loss at epoch {history.best_epoch})")
     if config.horizon > 1:
         notes.append(f"headline metrics use the 1-step-ahead forecasts; per_horizon has steps 1-{config.horizon}")

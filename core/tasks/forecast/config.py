@@ -16,6 +16,7 @@ from core.config import TaskConfig, param
 from core.data import prices
 from core.errors import ConfigError
 from core.lessons import P_VALUE, PERCENT, Claim, above, all_of, between, verdict
+from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
 NAME = "forecast"
@@ -42,6 +43,7 @@ class Config(TaskConfig):
 
     seed: int = param(0, min=0, max=2**31 - 1, help="Seed of the weights and batch order.")
     epochs: int = param(20, min=1, max=500, help="Most passes over the training windows (early stopping may end sooner).")
+    min_steps: int = min_steps_setting()
     learning_rate: float = param(0.004, min=1e-6, max=10.0, help="Adam step size (log scale).")
     batch_size: int = param(512, min=8, max=8192, help="Windows per gradient step.")
     source: str = param("sp500", choices=prices.SOURCES,

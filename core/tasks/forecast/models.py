@@ -82,9 +82,12 @@ def make_trainer(config: Config, n_features: int, dtype_policy: str = "float32")
 
 def fit(trainer, config: Config, ds, progress=None, *, epochs: int | None = None, seed: int | None = None,
         step: int = 0, total: int | None = None, phase: str = "train"):
-    """Train on ``ds``'s training windows, early-stopped on its validation windows only."""
+    """Train on ``ds``'s training windows, early-stopped on its validation windows only.
+    ``epochs=None``: the run's own budget (``config.epochs``, raised to ``config.min_steps``
+    gradient steps on a short series); a number (walk-forward's later windows): that many at most."""
     tr, va = ds.train_origins, ds.val_origins
     return trainer.fit(ds.inputs(tr), ds.scaled_targets(tr), ds.inputs(va), ds.scaled_targets(va),
-                       epochs=epochs or config.epochs, batch_size=config.batch_size, patience=config.patience,
+                       epochs=epochs or config.epochs, min_steps=config.min_steps if epochs is None else 0,
+                       batch_size=config.batch_size, patience=config.patience,
                        seed=config.seed if seed is None else seed, progress=progress, step=step, total=total,
                        phase=phase)

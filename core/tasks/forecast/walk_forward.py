@@ -116,9 +116,9 @@ def walk_forward(config: Config, ds: Dataset, trainer, progress: Progress | None
         origins = te[part]
         first = int(origins[0]) + 1
         wds = ds if j == 0 else ds.with_split(first - n_val, first)
-        hist = models.fit(trainer, config, wds, progress, epochs=config.epochs if j == 0 else wf_epochs,
+        hist = models.fit(trainer, config, wds, progress, epochs=None if j == 0 else wf_epochs,
                           seed=config.seed + j, step=step, total=total, phase=f"walk-forward {j + 1}/{k}")
-        step += config.epochs if j == 0 else wf_epochs
+        step += hist.limit
         fc = wds.unscale(trainer.predict(wds.inputs(origins)))
         actual = ds.targets(origins)[:, 0]
         naive = baselines(ds, origins)["naive"][:, 0]

@@ -157,8 +157,8 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     trainer = Trainer(classifier, "sparse_categorical_crossentropy", learning_rate=config.learning_rate,
                       class_weight=_class_weights(config, y[fit]))
     history = trainer.fit(ids(fit_texts), y[fit], ids(val_texts), y[val], epochs=config.epochs,
-                          batch_size=config.batch_size, patience=config.patience, seed=config.seed,
-                          progress=progress, total=config.epochs, monitor=MONITOR)
+                          min_steps=config.min_steps, batch_size=config.batch_size, patience=config.patience,
+                          seed=config.seed, progress=progress, monitor=MONITOR)
     test_texts, y_test = data.test.texts, data.test.labels
     test_ids = ids(test_texts)
     logits = trainer.predict(test_ids)
@@ -175,8 +175,7 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
                  "lexicon": lexicon.predict(test_texts)}
     metrics = _evaluate(y_test, test_texts, predicted, lexicon)
     metrics |= {"n_train": len(fit), "n_val": len(val), "vocabulary": len(vocabulary), "arch": config.arch,
-                "val_loss": float(history.best_val), "best_epoch": int(history.best_epoch),
-                "epochs_run": int(history.epochs_run),
+                **history.metrics(),
                 "val_accuracy": float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val])),
                 "attention_peak": models.attention_peak(classifier, test_ids) if config.arch == "transformer" else None}
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from core.config import TaskConfig, param
 from core.errors import ConfigError
 from core.lessons import NUMBER, PERCENT, Claim, above, all_of, below, verdict
+from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
 NAME = "sentiment"
@@ -44,6 +45,7 @@ class Config(TaskConfig):
     dropout: float = param(0.2, min=0.0, max=0.8, help="Dropout before the output layer (and inside the blocks).")
     epochs: int = param(20, min=1, max=200, help="Most passes over the training sentences (early stopping may end "
                                                   "sooner).")
+    min_steps: int = min_steps_setting()
     batch_size: int = param(64, min=8, max=1024, help="Sentences per gradient step.")
     learning_rate: float = param(0.003, min=1e-5, max=0.1, help="Adam step size (log scale).")
     class_weights: str = param("balanced", choices=CLASS_WEIGHTS,
