@@ -152,7 +152,7 @@ def test_lock_serialises_processes(tmp_path):
         p.start()
     for p in procs:
         p.join(30)
-    events = sorted([q.get() for _ in range(4)], key=lambda e: e[1])
+    events = sorted([q.get(timeout=30) for _ in range(4)], key=lambda e: e[1])  # a dead child fails, not hangs
     assert [e[0] for e in events] == ["in", "out", "in", "out"]
 
 
