@@ -1,7 +1,7 @@
 import hashlib
 import json
-import multiprocessing as mp
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +9,8 @@ import pytest
 
 from core.result import Result
 from core.store import Store, make_key
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _result():
@@ -136,23 +138,24 @@ def test_fsspec_memory_store_round_trip():
     assert store.get("missing") is None
 
 
-def _hold_lock(location, key, hold, out):
-    store = Store(location)
-    with store.lock(key):
-        out.put(("in", time.time()))
-        time.sleep(hold)
-        out.put(("out", time.time()))
+_HOLD_LOCK = """
+import sys, time
+from core.store import Store
+with Store(sys.argv[1]).lock("k"):
+    print("in", time.time(), flush=True)
+    time.sleep(0.4)
+    print("out", time.time(), flush=True)
+"""
 
 
 def test_lock_serialises_processes(tmp_path):
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_hold_lock, args=(str(tmp_path / "s"), "k", 0.4, q)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(30)
-    events = sorted([q.get(timeout=30) for _ in range(4)], key=lambda e: e[1])  # a dead child fails, not hangs
+    """Two processes take the same key's lock: one holds it while the other waits. Plain
+    interpreters, not multiprocessing: a spawned child re-runs the parent's __main__, which after
+    an AppTest is a Streamlit script."""
+    procs = [subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(tmp_path / "s")], stdout=subprocess.PIPE,
+                              text=True, cwd=ROOT) for _ in range(2)]
+    lines = [line.split() for p in procs for line in p.communicate(timeout=60)[0].splitlines()]
+    events = sorted(lines, key=lambda e: float(e[1]))
     assert [e[0] for e in events] == ["in", "out", "in", "out"]
 
 
