@@ -99,6 +99,7 @@ def test_bad_settings_are_one_line_errors():
         an.load_data(an.Config(), "x.csv")
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_cli_json_has_the_issue_keys_and_bad_input_exits_2(tmp_path):
     env = {**os.environ, "FINDL_STORE": str(tmp_path / "store")}
     sets = [arg for k, v in TINY.items() for arg in ("--set", f"{k}={v}")]

@@ -92,6 +92,7 @@ def test_info_and_presets():
     assert "overfit" in presets and presets["overfit"]["description"]
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_eight_concurrent_processes_train_once():
     args = ["train", "playground", "--set", "epochs=40", "--set", "n_samples=150", "--set", "seed=11", "--json"]
     procs = [subprocess.Popen([sys.executable, "-m", "core.cli", *args], stdout=subprocess.PIPE,

@@ -1,3 +1,5 @@
+import pytest
+
 """The forecast task through the CLI: a CSV, a faked Yahoo Finance (never the network)."""
 
 import json
@@ -77,6 +79,7 @@ def test_forecast_yahoo_offline_is_a_clear_exit_2(tmp_path):
     assert "Yahoo" in r.stderr and "AAPL" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_forecast_yahoo_multiindex_tz_frame_trains_and_is_cached(tmp_path):
     env = _fake_yfinance(tmp_path, """
         import numpy as np, pandas as pd
@@ -97,6 +100,7 @@ def test_forecast_yahoo_multiindex_tz_frame_trains_and_is_cached(tmp_path):
     assert any(p.suffix == ".parquet" for p in (tmp_path / "cache").rglob("*"))
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_walk_forward_is_its_own_cli_task_and_the_main_run_reports_without_it(tmp_path):
     csv = tmp_path / "prices.csv"
     _gbm_csv(csv)

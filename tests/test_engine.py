@@ -206,6 +206,7 @@ def test_a_queued_job_nobody_waits_for_is_dropped(eng, client, tmp_path):
     assert sorted(name.split("-")[0] for name in os.listdir(log)) == ["61", "62", "64"]
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_workers_recycle_after_n_trainings(tmp_path, monkeypatch):
     monkeypatch.setenv("FINDL_WORKER_RUNS", "2")
     c = start_client(scheduler="", workers=1)
@@ -239,6 +240,7 @@ print(json.dumps({"state": job.state, "acc": job.result.metrics["test_accuracy"]
     assert 0.5 < report["acc"] <= 1.0
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_cli_trains_on_a_scheduler_and_says_when_it_cannot_reach_one(client, tmp_path):
     address = client.scheduler.address
     env = {**os.environ, "FINDL_STORE": str(tmp_path / "store")}

@@ -138,6 +138,7 @@ def _cli(*args, env=None, timeout=600):
                           text=True, cwd=ROOT, timeout=timeout, env=env)
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_cli_json_data_and_eval_and_bad_files_exit_2(tmp_path):
     env = {**os.environ, "FINDL_STORE": str(tmp_path / "store")}
     sets = [arg for k, v in TINY.items() for arg in ("--set", f"{k}={v}")]

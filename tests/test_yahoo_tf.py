@@ -36,6 +36,7 @@ def _python(code: str, tmp_path, env: dict | None = None) -> subprocess.Complete
                           cwd=tmp_path, env=env, timeout=240)
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_curl_impersonation_works_after_the_projects_tensorflow_import(tmp_path, local_url):
     r = _python(f"""
         from core.device import tensorflow
@@ -46,6 +47,7 @@ def test_curl_impersonation_works_after_the_projects_tensorflow_import(tmp_path,
     assert "status 200" in r.stdout, r.stdout + r.stderr[-2000:]
 
 
+@pytest.mark.slow  # starts processes that import TensorFlow
 def test_yahoo_fetch_works_even_when_tensorflow_was_imported_first(tmp_path, local_url):
     """The worst order (raw ``import tensorflow`` before anything else): the project's Yahoo path
     must still get through. The fake yfinance makes a real impersonating request to the local
