@@ -320,3 +320,14 @@ def test_workers_run_with_the_projects_dask_settings(client):
     slower on a worker than in-process; TensorFlow is imported before the first job."""
     envs = list(client.run(_worker_environment).values())
     assert envs and all(e == {"malloc_trim": None, "omp": None, "profiler": False, "tf": True} for e in envs)
+
+
+def test_the_local_cluster_runs_in_a_session_of_its_own(client):
+    """Ctrl+C in the terminal of `make run` goes to the terminal's foreground process group: the
+    server exits and the cluster, in a session of its own, closes when it sees its parent gone,
+    instead of printing KeyboardInterrupt tracebacks of its own."""
+    import os
+
+    cluster = client.findl_cluster_process
+    assert cluster is not None and cluster.poll() is None
+    assert os.getsid(cluster.pid) == cluster.pid != os.getsid(0)
