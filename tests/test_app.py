@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -379,3 +380,7 @@ def test_every_tab_draws_when_opened(page, query, tab_key):
         assert not any("needs" in i.value for i in at.info), (label, [i.value for i in at.info])
         others = [t for name, t in tabs.items() if name != label]
         assert all(len(t.children) == 0 for t in others), "closed tabs were drawn"
+        for caption in at.caption:  # "N epochs, best ... at epoch B": epochs count from 1, B <= N
+            counts = re.search(r"(\d+) epochs\b.*?\bat epoch (\d+)", caption.value)
+            if counts:
+                assert 1 <= int(counts[2]) <= int(counts[1]), caption.value
