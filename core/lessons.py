@@ -80,6 +80,8 @@ def _versus(a: str, b: str | float, holds: Callable[[float, float], bool], fmt: 
         name_a, name_b = names or (a, b if isinstance(b, str) else "the mark")
         if left is None or right is None:
             return None, f"{name_a} or {name_b} is not computable in this run"
+        if not isinstance(b, str):  # a fixed mark: the run's value against it
+            return holds(left, right), f"{name_a} {_fmt(fmt, left)} (mark: {_fmt(fmt, right)})"
         return holds(left, right), f"{name_a} {_fmt(fmt, left)}, {name_b} {_fmt(fmt, right)}"
 
     return check

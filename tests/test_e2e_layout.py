@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import browser as br
-from core import catalog, jobs
-from core.result import Progress
-from core.store import Store
+from core import catalog
 from core.tasks import get_task
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,27 +26,31 @@ CUT = """() => [...document.querySelectorAll("[data-testid='stMetric'] *")]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app over a store holding each lesson's default run (trained here, in-process)."""
-    store = tmp_path_factory.mktemp("layout") / "store"
+def server(lessons):
+    """The app over the session's lesson store (every preset trained once by ``findl prewarm``):
+    each page opens its first lesson, already stored."""
     for lesson in catalog.live():
-        task = get_task(lesson.task)
-        config = task.Config()
-        jobs.execute(task, config, task.load_data(config), Store(str(store)), Progress())
-    with br.serve(store) as url:
+        lessons.prewarm(lesson.task)
+    with br.serve(lessons.location) as url:
         yield url
 
 
+@pytest.fixture(scope="module")
+def browser():
+    with br.chromium() as b:
+        yield b
+
+
 @pytest.mark.parametrize("lesson", catalog.live(), ids=lambda lesson: lesson.task)
-def test_headline_numbers_are_not_cut_at_projector_sizes(server, lesson):
+def test_headline_numbers_are_not_cut_at_projector_sizes(server, browser, lesson):
     ARTIFACTS.mkdir(exist_ok=True)
-    with br.chromium() as browser:
-        for width, height in SIZES:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{server}/{lesson.url_path}")
-            br.wait_for_text(page, HEADLINE[lesson.task], timeout_s=180)
-            br.settle(page)
-            page.screenshot(path=str(ARTIFACTS / f"layout-{lesson.url_path}-{width}x{height}.png"))
-            assert page.locator("[data-testid='stMetric']").count() >= 3
-            assert page.evaluate(CUT) == [], (lesson.task, width)
-            page.close()
+    first = next(iter(get_task(lesson.task).PRESETS))
+    for width, height in SIZES:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{server}/{lesson.url_path}?lesson={first}")
+        br.wait_for_text(page, HEADLINE[lesson.task], timeout_s=180)
+        br.settle(page)
+        page.screenshot(path=str(ARTIFACTS / f"layout-{lesson.url_path}-{width}x{height}.png"))
+        assert page.locator("[data-testid='stMetric']").count() >= 3
+        assert page.evaluate(CUT) == [], (lesson.task, width)
+        page.close()

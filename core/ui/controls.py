@@ -240,7 +240,10 @@ def share_url(params: dict[str, str], page_url: str, headers: dict[str, str], pu
     return origin + path + ("?" + urlencode(params) if params else "")
 
 
-_MARKS = {True: ("✅", "In this run"), False: ("❌", "Not in this run"), None: ("➖", "This run cannot show it")}
+# Material icons (Streamlit's own font): emoji need a colour-emoji font a classroom PC may lack.
+_MARKS = {True: (":green[:material/check_circle:]", "In this run"),
+          False: (":red[:material/cancel:]", "Not in this run"),
+          None: (":gray[:material/help:]", "This run cannot show it")}
 
 
 def lesson_markdown(lesson: dict) -> str:
