@@ -66,8 +66,8 @@ def verdict(baseline: str, *wanted: str) -> Check:
         if c is None:
             return None, f"this run has no comparison with {baseline}"
         if c["verdict"] == "too-few-to-test" and "too-few-to-test" not in wanted:
-            return None, comparisons.phrase(c)
-        return c["verdict"] in wanted, f"the {c['scorer_label']} is {comparisons.phrase(c)}"
+            return None, comparisons.evidence(c)
+        return c["verdict"] in wanted, comparisons.evidence(c)
 
     return check
 

@@ -23,7 +23,7 @@ def test_predicates_decide_on_the_run_and_give_its_numbers():
     assert lessons.below("test_accuracy", 0.95)(m)[0] is True
     assert lessons.between("per_class.0.f1", 0.4, 0.6)(m)[0] is True
     holds, evidence = lessons.verdict("majority", "better")(m)
-    assert holds and evidence.startswith("the network is better than always the majority")
+    assert holds and evidence == "against always the majority: +30.0 points, p = 0.001, 200 test points, better"
     assert lessons.verdict("majority", "better")(_metrics(0.5))[0] is False
     assert lessons.verdict("logistic", "better")(m)[0] is None  # no such comparison in this run
     assert lessons.all_of(lessons.below("test_accuracy", 0.95), lessons.verdict("majority", "tie"))(m)[0] is False
