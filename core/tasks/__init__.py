@@ -103,9 +103,10 @@ def _check_signature(task_name: str, name: str, fn: Any, params: tuple[str, ...]
 
 def check_task(task: ModuleType, result: Any = None) -> None:
     """Raise (TypeError/ValueError) where ``task`` breaks the contract: the module API, its hooks'
-    signatures, presets that validate; with ``result`` (a run of the task) also the metrics: JSON,
+    signatures, presets that validate and carry claims; with ``result`` (a run of the task) also the metrics: JSON,
     and comparisons in the shared schema."""
     from core.config import TaskConfig
+    from core.lessons import Claim
 
     name = getattr(task, "NAME", None)
     if not isinstance(name, str) or TASK_MODULES.get(name) != task.__name__:
@@ -126,6 +127,8 @@ def check_task(task: ModuleType, result: Any = None) -> None:
     for preset, lesson in presets.items():
         if not isinstance(lesson, Preset) or not lesson.description.strip():
             raise TypeError(f"{name}: preset {preset} must be a Preset with a description")
+        if not all(isinstance(claim, Claim) for claim in lesson.claims):
+            raise TypeError(f"{name}: preset {preset}'s claims must be core.lessons.Claim")
         config = task.Config(**lesson.settings)  # raises ConfigError when the settings do not validate
         if task.Config.from_strings(config.to_strings(only_changed=True)) != config:
             raise ValueError(f"{name}: preset {preset} does not survive a share link")
