@@ -183,7 +183,7 @@ def training_tab() -> None:
     st.plotly_chart(charts.training(result), key="an:loss")
     st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch']}; "
                f"trained on {m['n_train']} rows ({m['train_on']}). Training: "
-               + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+               + frame.training_time(result) + ".")
     frame.training_limit(m)
 
 

@@ -145,7 +145,7 @@ if robust:
                   if robust.get("flagged_test_days") else "") + ".")
 st.caption("Step-1 forecasts on the test slice. MASE divides each MAE by the in-sample MAE of the naive forecast "
            "(zero return for returns, yesterday's price for prices): compare model and naive in the same column. "
-           "Training: " + ("cached" if result.cached else f"{result.seconds:.1f} s") +
+           "Training: " + frame.training_time(result) +
            f", {m.get('epochs_run', '?')} epochs (best {m.get('best_epoch', '?')}).")
 for note in result.info.get("notes", []):
     if data is None or note not in data.notes:  # the data's own notes are already under the title
@@ -203,7 +203,7 @@ def walk_forward_tab() -> None:
         st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
         st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
         st.caption(f"Method: {wf.get('method', '')}. Training: "
-                   + ("cached" if wf_result.cached else f"{wf_result.seconds:.1f} s") + ".")
+                   + frame.training_time(wf_result) + ".")
 
 
 def backtest_tab() -> None:

@@ -107,7 +107,7 @@ cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}", **_delta("logistic"
 cols[2].metric("Test AUC", "n/a" if m["test_auc"] is None else f"{m['test_auc']:.3f}")
 cols[3].metric("Test F1", f"{m['test_f1']:.3f}")
 cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}", **_delta("majority"))
-cols[5].metric("Training time", "cached" if result.cached else f"{result.seconds:.2f} s")
+cols[5].metric("Training time", frame.training_time(result, digits=2))
 frame.headline(m["comparisons"])
 if "logistic_x1x2" in base:
     st.caption(f"Logistic regression on the raw x1, x2 scores {base['logistic_x1x2']['test_accuracy']:.1%}: "

@@ -162,7 +162,7 @@ def training_tab() -> None:
     st.caption(f"{m['epochs_run']} epochs; best validation accuracy {m['val_accuracy']:.3f} at epoch "
                f"{m['best_epoch']} (its weights are kept); {m['n_train']} training and {m['n_val']} validation "
                f"sentences, vocabulary {m['vocabulary']} words. Training: "
-               + ("cached" if result.cached else f"{result.seconds:.1f} s") + ".")
+               + frame.training_time(result) + ".")
     frame.training_limit(m)
 
 

@@ -75,3 +75,8 @@ def training_limit(metrics: dict) -> None:
     note = limit_note(metrics)
     if note:
         st.caption(note)
+
+
+def training_time(result, digits: int = 1) -> str:
+    """How long the run on screen took to train, or "cached" when it came from the store."""
+    return "cached" if result.cached else f"{result.seconds:.{digits}f} s"
