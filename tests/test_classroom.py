@@ -13,6 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow,
 
 
 def test_ten_sessions_at_once_share_one_training_then_queue_visibly():
-    out = classroom.run(sessions=10, epochs=300, timeout_s=240)
+    out = classroom.run(sessions=10, epochs=600, timeout_s=240)
     failed = [sentence for sentence, passed in classroom.checks(out) if not passed]
     assert failed == [], (failed, out["server_log_tail"][-3000:])
