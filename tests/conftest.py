@@ -108,3 +108,12 @@ class LessonRuns:
 @pytest.fixture(scope="session")
 def lessons(tmp_path_factory) -> LessonRuns:
     return LessonRuns(tmp_path_factory.mktemp("lessons"))
+
+
+def pytest_collection_modifyitems(items):
+    """Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test that reads the lesson
+    store runs in one worker, so each preset still trains once per session and the prewarm lines
+    are those of a fresh store; the other worker takes the browsers, clusters and subprocesses."""
+    for item in items:
+        if "lessons" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("lessons"))
