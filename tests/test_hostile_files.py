@@ -69,7 +69,7 @@ BINARY = np.random.default_rng(0).integers(0, 256, 300_000, dtype=np.uint8).toby
 @pytest.mark.parametrize("task", LOADERS)
 def test_a_million_column_header_is_one_line(task, wide_header):
     message = _one_line_error(LOADERS[task][0], wide_header)
-    assert "line 1 of uploaded file is longer than 131,072 characters" in message or "and 999,992 more" in message
+    assert message.startswith("line 1 of uploaded file is longer than 131,072 characters")
 
 
 @pytest.mark.parametrize("task", LOADERS)
@@ -151,3 +151,89 @@ def test_cli_answers_a_hostile_file_with_exit_2_and_one_line(task, case, tmp_pat
     run = _findl("train", task, "--data", str(path))
     assert run.returncode == 2, run.stderr
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("findl: error: "), run.stderr
+
+
+# ---- the web server's uploads: held once, parsed once, bounded, released ----------------------------
+def _uploads(**options):
+    from core.ui.uploads import Uploads
+
+    alive = {"s1": True, "s2": True}
+    clock = [0.0]
+    registry = Uploads(is_alive=lambda s: alive.get(s, False), clock=lambda: clock[0], **options)
+    registry._sweeper = object()  # no background thread in a unit test: sweep() is called by hand
+    return registry, alive, clock
+
+
+def test_the_upload_cache_keys_by_fingerprint_and_keeps_one_copy_of_a_file():
+    registry, _, _ = _uploads()
+    first = registry.hold("s1", "an", "a.csv", b"a,b\n1,2\n")
+    second = registry.hold("s2", "an", "copy.csv", bytes(bytearray(b"a,b\n1,2\n")))  # equal bytes, another object
+    assert second is first and registry.held_bytes() == len(b"a,b\n1,2\n")
+    calls = []
+    parse = lambda: calls.append(1) or np.zeros(10)
+    assert registry.parsed("cfg", first, parse) is registry.parsed("cfg", second, parse)  # by reference
+    assert len(calls) == 1
+
+
+def test_the_upload_cache_holds_at_most_its_byte_budget_and_the_newest_entry():
+    registry, _, _ = _uploads(budget=3 * 8000)
+    upload = registry.hold("s1", "an", "a.csv", b"a\n1\n")
+    for i in range(5):
+        registry.parsed(("cfg", i), upload, lambda: np.zeros(1000))  # 8,000 bytes each
+        assert registry.parsed_bytes() <= 3 * 8000
+    assert registry.parsed_bytes() == 3 * 8000
+    registry.parsed("huge", upload, lambda: np.zeros(10_000))  # over the budget alone: kept, the rest evicted
+    assert registry.parsed_bytes() == 80_000 and len(registry._parsed) == 1
+
+
+def test_errors_are_not_cached():
+    registry, _, _ = _uploads()
+    upload = registry.hold("s1", "an", "a.csv", b"a\n1\n")
+    with pytest.raises(DataError):
+        registry.parsed("cfg", upload, lambda: (_ for _ in ()).throw(DataError("bad")))
+    assert registry.parsed("cfg", upload, lambda: "fixed") == "fixed"
+
+
+def test_an_upload_is_released_when_its_last_session_is_gone_or_replaces_it():
+    registry, alive, clock = _uploads(grace_s=90)
+    upload = registry.hold("s1", "an", "a.csv", b"a\n1\n")
+    registry.hold("s2", "an", "a.csv", b"a\n1\n")
+    registry.parsed("cfg", upload, lambda: np.zeros(100))
+    alive["s1"] = False
+    registry.sweep()
+    clock[0] = 100.0
+    registry.sweep()
+    assert registry.held("s1", "an") is None and registry.held("s2", "an") is upload  # s2 still holds it
+    registry.hold("s2", "an", "b.csv", b"b\n2\n")  # another file in the same slot
+    assert registry.held_bytes() == 4 and registry.parsed_bytes() == 0
+    alive["s2"] = False
+    registry.sweep()
+    clock[0] = 150.0
+    registry.sweep()
+    assert registry.held("s2", "an") is not None  # within the grace a dropped connection may come back
+    clock[0] = 200.0
+    registry.sweep()
+    assert registry.held_bytes() == 0 and registry._held == {}
+
+
+def test_a_page_upload_is_read_once_and_released_when_removed_in_the_widget():
+    from streamlit.testing.v1 import AppTest
+
+    from core.ui.uploads import UPLOADS
+
+    app = os.path.join(ROOT, "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.query_params.update({"dataset": "csv", "epochs": "10"})
+    at.run()
+    at.switch_page("app_pages/playground.py")
+    at.run()
+    at.file_uploader(key="pg:upload:widget").upload("points.csv", _points().encode())
+    at.run()
+    held = UPLOADS.held("test session id", "pg")
+    assert held is not None and held.name == "points.csv" and not at.exception
+    assert at.session_state["pg:upload"] == held.fingerprint  # the session keeps a fingerprint, not the bytes
+    assert not any("Upload a CSV" in i.value for i in at.info)
+    at.file_uploader(key="pg:upload:widget").clear()
+    at.run()
+    assert UPLOADS.held("test session id", "pg") is None
+    assert any("Upload a CSV" in i.value for i in at.info)

@@ -88,7 +88,7 @@ def read(source: Source, max_bytes: int | None = None, max_line: int | None = MA
     if "\r" in text and "\n" not in text:  # CR-only line endings: csv and the sniffer need newlines
         text = text.replace("\r", "\n")
     if max_line is not None:
-        _check_lines(text, name, max_line)
+        check_lines(text, name, max_line)
     delimiter = sniff_delimiter(text)
     if delimiter != ",":
         notes.append(f"columns are separated by {_DELIMITER_NAMES[delimiter]}")
@@ -114,7 +114,7 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
     return text, [f"{name} is not UTF-8; read it as Windows-1252 (Latin-1) text"]
 
 
-def _check_lines(text: str, name: str, limit: int) -> None:
+def check_lines(text: str, name: str, limit: int) -> None:
     """DataError for the first line longer than ``limit`` characters. Jumps to the last newline
     within the next ``limit + 1`` characters: a window without one holds a longer line, and a
     200 MB file is checked in a few thousand steps, not one per line."""

@@ -162,6 +162,7 @@ def from_file(source: csvio.Source, *, labelled: bool = True) -> Sentences:
     column; labels that are present are read too, or dropped with a note when they are not valid."""
     file = csvio.read(source, max_line=None)  # a text longer than a CSV line is cut at MAX_CHARS (``_finish``)
     first = next((line for line in _lines(file.text) if line.strip()), "")
+    csvio.check_lines(first, file.name, csvio.MAX_LINE)  # long texts, yes; a header of a million columns, no
     header = next(iter(_rows(file, first)), [])
     if csvio.find_column(header, *TEXT_NAMES) is None and _PHRASEBANK_LINE.search(first):
         return _phrasebank(file, labelled)
