@@ -175,12 +175,12 @@ def test_playground_bad_link_values_warn_and_fall_back():
 def test_playground_csv_upload_errors_and_success():
     at = _open("app_pages/playground.py", {"dataset": "csv"})
     assert any("Upload a CSV" in i.value for i in at.info)
-    at.session_state["pg:upload"] = b"x1,x2,label\n1,2,0\n"
+    at.file_uploader(key="pg:upload:widget").upload("points.csv", b"x1,x2,label\n1,2,0\n")
     at.run()
     assert any("at least 10" in e.value for e in at.error)
     assert not at.exception
     rows = "".join(f"{i / 10},{(i * 7 % 13) / 10},{int(i % 13 > 6)}\n" for i in range(80))
-    at.session_state["pg:upload"] = ("x1,x2,label\n" + rows).encode()
+    at.file_uploader(key="pg:upload:widget").upload("points.csv", ("x1,x2,label\n" + rows).encode())
     at.number_input(key="pg.batch_size").set_value(16)
     at.run()
     at = _until(at, _shown)
@@ -295,7 +295,7 @@ def test_forecasting_yahoo_offline_says_so(monkeypatch):
 def test_forecasting_csv_errors_are_messages():
     at = _open("app_pages/forecasting.py", {**FC_TINY, "source": "csv"})
     assert any("Upload a CSV" in i.value for i in at.info)
-    at.session_state["fc:upload"] = b"when,what\nyesterday,1\n"
+    at.file_uploader(key="fc:upload:widget").upload("prices.csv", b"when,what\nyesterday,1\n")
     at.run()
     assert at.error and not at.exception
 

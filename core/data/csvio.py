@@ -6,6 +6,9 @@ size caps, encodings and messages, so a semicolon file saved by a European sprea
 Windows-1252 loaded on one page and failed on the other. ``read`` does the part every loader
 shares: size cap, UTF-8 (with or without BOM) or else Windows-1252 / Latin-1 with a note, the
 delimiter sniffed (',' ';' tab '|') with a note, the sha256 of the raw bytes as fingerprint.
+Hostile files end here too, as one line each: UTF-16 (a BOM) is decoded, CR-only line endings
+(old Mac exports) read as lines, binary data and lines over ``MAX_LINE`` characters refused
+before the csv module or pandas see them (they raised ``csv.Error`` tracebacks).
 What the cells mean stays with each loader: ``core/data/toy2d.py`` (x1, x2, label) and
 ``core/data/prices.py`` on top of ``core/data/quality.py`` (dates, number formats, bad ticks).
 """
@@ -26,6 +29,14 @@ import pandas as pd
 from core.errors import DataError
 
 MAX_BYTES = 50 * 1024 * 1024
+# The csv module's default field limit: no table row is longer. The module's own limit is raised
+# once (it is per process) so that this check decides, with a message, and the sentiment reader
+# can read a longer text cell and cut it (``read(..., max_line=None)``).
+MAX_LINE = 128 * 1024
+csv.field_size_limit(2**31 - 1)
+_HEAD = 64 * 1024  # the first characters the binary check and the delimiter sniffer look at
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # in no text file, a tenth of random bytes
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 Source = str | Path | bytes | IO[bytes]
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -63,23 +74,58 @@ class CsvText:
         return frame
 
 
-def read(source: Source, max_bytes: int | None = None) -> CsvText:
+def read(source: Source, max_bytes: int | None = None, max_line: int | None = MAX_LINE) -> CsvText:
     """Decode ``source`` (bytes, a path, or an open binary or text file), at most ``max_bytes``
-    (default MAX_BYTES, read when called so a caller or a test can lower it)."""
+    (default MAX_BYTES, read when called so a caller or a test can lower it). A line longer than
+    ``max_line`` characters is a DataError; None lets a reader take long cells (and cut them)."""
     data, name = _read_bytes(source, max_bytes or MAX_BYTES)
-    notes = []
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:  # bytes cp1252 leaves undefined: Latin-1 reads every byte
-            text = data.decode("latin-1")
-        notes.append(f"{name} is not UTF-8; read it as Windows-1252 (Latin-1) text")
+    fingerprint = hashlib.sha256(data).hexdigest()
+    text, notes = _decode(data, name)
+    del data  # a large upload is held once by its owner, not twice here while it is parsed
+    if len(_CONTROL.findall(text, 0, _HEAD)) > min(len(text), _HEAD) // 100:
+        raise DataError(f"{name} does not look like a CSV text file (it holds binary data); "
+                        "save it as CSV (comma separated values, UTF-8)")
+    if "\r" in text and "\n" not in text:  # CR-only line endings: csv and the sniffer need newlines
+        text = text.replace("\r", "\n")
+    if max_line is not None:
+        check_lines(text, name, max_line)
     delimiter = sniff_delimiter(text)
     if delimiter != ",":
         notes.append(f"columns are separated by {_DELIMITER_NAMES[delimiter]}")
-    return CsvText(text, name, hashlib.sha256(data).hexdigest(), delimiter, tuple(notes))
+    return CsvText(text, name, fingerprint, delimiter, tuple(notes))
+
+
+def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
+    """The text and a note when it was not UTF-8: UTF-16 with a byte-order mark (Excel's "Unicode
+    text"), else UTF-8 (with or without BOM), else Windows-1252 / Latin-1."""
+    if data[:2] in _UTF16_BOMS:
+        try:
+            return data.decode("utf-16"), [f"{name} is UTF-16 text; read it as such"]
+        except UnicodeDecodeError:
+            raise DataError(f"{name} starts like UTF-16 text but is not; save it as CSV UTF-8") from None
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined: Latin-1 reads every byte
+        text = data.decode("latin-1")
+    return text, [f"{name} is not UTF-8; read it as Windows-1252 (Latin-1) text"]
+
+
+def check_lines(text: str, name: str, limit: int) -> None:
+    """DataError for the first line longer than ``limit`` characters. Jumps to the last newline
+    within the next ``limit + 1`` characters: a window without one holds a longer line, and a
+    200 MB file is checked in a few thousand steps, not one per line."""
+    start = 0
+    while len(text) - start > limit:
+        newline = text.rfind("\n", start, start + limit + 1)
+        if newline < 0:
+            line = text.count("\n", 0, start) + 1
+            raise DataError(f"line {line} of {name} is longer than {limit:,} characters: a CSV row is not that "
+                            "long (a very wide header, text without line breaks?); save the table as CSV")
+        start = newline + 1
 
 
 def _read_bytes(source: Source, max_bytes: int) -> tuple[bytes, str]:
@@ -107,7 +153,10 @@ def _read_bytes(source: Source, max_bytes: int) -> tuple[bytes, str]:
 def sniff_delimiter(text: str) -> str:
     """',' ';' tab or '|': the one that splits the first lines into the same number (> 1) of fields.
     European spreadsheets write ';' because ',' is their decimal point."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    lines = text[:_HEAD].splitlines()
+    if len(text) > _HEAD and 1 < len(lines) <= 20:
+        lines.pop()  # the head cut it short
+    lines = [line for line in lines[:20] if line.strip()]
     best, best_fields = ",", 1
     for delimiter in DELIMITERS:
         counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
@@ -128,6 +177,14 @@ def find_column(columns: Iterable[Any], *names: str) -> Any | None:
     for column in columns:
         by_key.setdefault(_column_key(column), column)
     return next((by_key[_column_key(name)] for name in names if _column_key(name) in by_key), None)
+
+
+def listed(names: Iterable[Any], shown: int = 8) -> str:
+    """Column names for a message: the first ``shown`` (each at most 40 characters), then how many
+    more, so a header of a million columns is still a one-line message."""
+    names = [str(n) for n in names]
+    text = ", ".join(n if len(n) <= 40 else n[:39] + "…" for n in names[:shown])
+    return text + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def _column_key(name: Any) -> str:

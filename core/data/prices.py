@@ -243,7 +243,7 @@ def _find_date_column(frame: pd.DataFrame) -> tuple[str, pd.Series, str | None]:
     except DataError:
         pass
     raise DataError("no date column: name one 'Date' (or date/datetime/timestamp) or put the dates "
-                    f"in the first column; found columns {', '.join(map(str, frame.columns))}")
+                    f"in the first column; found columns {csvio.listed(frame.columns)}")
 
 
 def _read_table(file: csvio.CsvText) -> tuple[pd.DataFrame, list[str]]:
@@ -286,7 +286,7 @@ def from_csv(source: str | os.PathLike | bytes | IO, name: str | None = None,
     price_column = csvio.find_column(frame.drop(columns=[date_column]), *_PRICE_NAMES)
     if price_column is None:
         raise DataError("no price column: name it 'Close', 'Adj Close' or 'price'; found columns "
-                        f"{', '.join(map(str, frame.columns))}")
+                        f"{csvio.listed(frame.columns)}")
     prices, number_note = quality_.parse_numbers(frame[price_column], str(price_column))
     notes += [number_note] if number_note else []
     other = csvio.find_column(frame.drop(columns=[date_column, price_column]), *_PRICE_NAMES)

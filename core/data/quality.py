@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from core.errors import DataError
 
@@ -120,9 +121,18 @@ _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T](.*))?$")
 _INT = re.compile(r"^\d+(\.0*)?$")
 
 
+def _to_datetime(values: pd.Series, **options) -> pd.Series:
+    """``pd.to_datetime(values, errors="coerce")`` without its UserWarning: when the first date
+    gives pandas no format, it parses each cell on its own after a 3-line warning, which the
+    CLI printed on stderr before its one-line error. ``format="mixed"`` is that same parse."""
+    first = values.iloc[0] if len(values) else ""
+    mixed = guess_datetime_format(first) is None
+    return pd.to_datetime(values, errors="coerce", **({"format": "mixed"} if mixed else {}), **options)
+
+
 def _naive(parsed: pd.Series, values: pd.Series) -> pd.Series:
     if parsed.dtype == object or getattr(parsed.dt, "tz", None) is not None:
-        parsed = pd.to_datetime(values, errors="coerce", utc=True).dt.tz_localize(None)
+        parsed = _to_datetime(values, utc=True).dt.tz_localize(None)
     return parsed
 
 
@@ -140,7 +150,7 @@ def parse_dates(raw: pd.Series, column: str) -> tuple[pd.Series, str | None]:
     parts = values.str.extract(_DMY)
     if parts[0].notna().all():
         return _day_month_dates(values, parts, column)
-    parsed = _naive(pd.to_datetime(values, errors="coerce"), values)
+    parsed = _naive(_to_datetime(values), values)
     bad = parsed.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
@@ -186,7 +196,7 @@ def _day_month_dates(values: pd.Series, parts: pd.DataFrame, column: str) -> tup
         raise DataError(f"column '{column}': dates like {values[first > 12].iloc[0]} look day-first, but row "
                         f"{row + 2} ({values.iloc[row]}) is month-first; use YYYY-MM-DD")
     text = year + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2) + " " + rest
-    parsed = _naive(pd.to_datetime(text.str.strip(), errors="coerce"), text.str.strip())
+    parsed = _naive(_to_datetime(text.str.strip()), text.str.strip())
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise DataError(f"column '{column}' has an impossible date at row {row + 2} ({values.iloc[row]}); "

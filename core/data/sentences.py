@@ -160,12 +160,23 @@ def from_file(source: csvio.Source, *, labelled: bool = True) -> Sentences:
     any case and order, other columns ignored) or a Financial PhraseBank file (lines
     ``sentence@label``, no header). ``labelled=False`` (scoring new sentences) needs only the text
     column; labels that are present are read too, or dropped with a note when they are not valid."""
-    file = csvio.read(source)
-    first = next((line for line in file.text.splitlines() if line.strip()), "")
+    file = csvio.read(source, max_line=None)  # a text longer than a CSV line is cut at MAX_CHARS (``_finish``)
+    first = next((line for line in _lines(file.text) if line.strip()), "")
+    csvio.check_lines(first, file.name, csvio.MAX_LINE)  # long texts, yes; a header of a million columns, no
     header = next(iter(_rows(file, first)), [])
     if csvio.find_column(header, *TEXT_NAMES) is None and _PHRASEBANK_LINE.search(first):
         return _phrasebank(file, labelled)
     return _csv(file, labelled)
+
+
+def _lines(text: str):
+    """The lines of ``text`` one at a time (``splitlines`` would split a 50 MB file to find its first)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def _rows(file: csvio.CsvText, first_line: str) -> list[list[str]]:
@@ -183,14 +194,14 @@ def _csv(file: csvio.CsvText, labelled: bool) -> Sentences:
     label_col = _index(header, LABEL_NAMES)
     date_col = _index(header, quality.DATE_NAMES)
     if text_col is None:
-        raise DataError(f"{file.name} has no text column (its header is {', '.join(rows[0]) or 'empty'}); "
+        raise DataError(f"{file.name} has no text column (its header is {csvio.listed(rows[0]) or 'empty'}); "
                         f"name the column with the sentences 'text' (or {', '.join(TEXT_NAMES[1:])})")
     if labelled and label_col is None:
         raise DataError(f"{file.name} has no label column; add one named 'label' holding positive, negative or "
                         "neutral for each sentence")
     ignored = [rows[0][i].strip() for i in range(len(header)) if i not in (text_col, label_col, date_col)]
     if ignored:
-        notes.append(f"ignored column(s): {', '.join(ignored)}")
+        notes.append(f"ignored column(s): {csvio.listed(ignored)}")
     body = rows[1:]
     if not body:
         raise DataError(f"{file.name} has a header but no rows; add one sentence per row")

@@ -55,9 +55,9 @@ def from_csv(source: csvio.Source) -> Table:
         except DataError:
             ignored.append(str(column))
     if ignored:
-        notes.append(f"Ignored non-numeric column(s): {', '.join(ignored)}.")
+        notes.append(f"Ignored non-numeric column(s): {csvio.listed(ignored)}.")
     if not features:
-        raise DataError(f"{file.name} has no numeric columns to learn from (only {', '.join(map(str, frame.columns))})")
+        raise DataError(f"{file.name} has no numeric columns to learn from (only {csvio.listed(frame.columns)})")
     for name, values in features.items():
         bad = ~np.isfinite(values)
         if bad.any():
@@ -65,7 +65,7 @@ def from_csv(source: csvio.Source) -> Table:
                             f"{int(np.flatnonzero(bad)[0]) + 2}); fill or remove them")
     constant = [name for name, values in features.items() if np.ptp(values) == 0]
     if constant:
-        notes.append(f"Dropped constant column(s), which carry no information: {', '.join(constant)}.")
+        notes.append(f"Dropped constant column(s), which carry no information: {csvio.listed(constant)}.")
         features = {k: v for k, v in features.items() if k not in constant}
     if not features:
         raise DataError(f"every numeric column of {file.name} is constant: nothing to learn from")

@@ -148,7 +148,7 @@ def load_csv(source: csvio.Source) -> Points:
     missing = [c for c in ("x1", "x2", "label") if csvio.find_column(frame, c) is None]
     if missing:
         raise DataError(f"the CSV needs columns x1, x2, label; missing {', '.join(missing)} "
-                        f"(found: {', '.join(map(str, frame.columns[:8]))})")
+                        f"(found: {csvio.listed(frame.columns)})")
     if len(frame) < MIN_ROWS:
         raise DataError(f"the CSV has {len(frame)} rows; at least {MIN_ROWS} are needed")
     if len(frame) > MAX_ROWS:

@@ -17,6 +17,7 @@ import streamlit as st
 
 from core import lessons
 from core.errors import ConfigError
+from core.ui import uploads
 
 
 class Controls:
@@ -97,13 +98,16 @@ class Controls:
                 st.caption(f"The settings differ from the lesson '{name}': its sentence is about the preset's "
                            "own settings. Choose it again to restore them.")
 
-    def upload(self, label: str, types: Sequence[str], where=st) -> bytes | None:
-        """A file kept in the session (reruns and page switches keep it) as bytes."""
-        key = f"{self.prefix}:upload"
-        file = where.file_uploader(label, type=list(types), key=key + ":widget")
-        if file is not None:
-            st.session_state[key] = file.getvalue()
-        return st.session_state.get(key)
+    def upload(self, label: str, types: Sequence[str], where=st) -> uploads.Upload | None:
+        """The file uploaded here, kept for the session (reruns and page switches keep it) by
+        ``core.ui.uploads``, which holds its bytes once; removing it in the widget releases it."""
+        file = where.file_uploader(label, type=list(types), key=f"{self.prefix}:upload:widget",
+                                   on_change=self._upload_changed)
+        return uploads.from_widget(file, self.prefix)
+
+    def _upload_changed(self) -> None:
+        if st.session_state.get(f"{self.prefix}:upload:widget") is None:
+            uploads.released(self.prefix)
 
     def warnings(self, current=None) -> list[str]:
         """The link's warnings, shown until the settings differ from what the link gave."""

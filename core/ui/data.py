@@ -1,8 +1,12 @@
-"""Data loading for pages, cached per (task, config, upload). Errors are never cached
-(st.cache_data does not store exceptions), so a fixed input is loaded afresh.
+"""Data loading for pages, cached per (task, config, upload). Errors are never cached, so a
+fixed input is loaded afresh.
 
 Every page loads through here, also for data it needs before its settings are complete
-(``load_draft``) and for extra runs (a sweep), so a rerun never reads or generates the data again."""
+(``load_draft``) and for extra runs (a sweep), so a rerun never reads or generates the data again.
+Generated and bundled data (small, rebuilt from the config) go through ``st.cache_data``; data
+parsed from an upload through ``core.ui.uploads`` (by reference, keyed by the file's sha256, under
+a byte budget, released with the upload): up to 200 MB each, they must not be copied or outlive
+the sessions that uploaded them."""
 
 from __future__ import annotations
 
@@ -11,19 +15,27 @@ from typing import Any
 import streamlit as st
 
 from core.tasks import get_task
+from core.ui.uploads import UPLOADS, Upload
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Loading data…")
-def _load(task_name: str, config, upload: bytes | None):
-    return get_task(task_name).load_data(config, upload)
+def _generated(task_name: str, config):
+    return get_task(task_name).load_data(config)
 
 
-def load(task, config, upload: bytes | None = None):
-    """``task.load_data(config, upload)``; raises the task's DataError/ConfigError unchanged."""
-    return _load(task.NAME, config, upload)
+def load(task, config, upload: Upload | None = None):
+    """``task.load_data(config, upload's bytes)``; raises the task's DataError/ConfigError unchanged."""
+    if upload is None:
+        return _generated(task.NAME, config)
+    return UPLOADS.parsed((task.NAME, config), upload, lambda: _parse(task, config, upload))
 
 
-def load_draft(task, values: dict[str, Any], upload: bytes | None = None, **neutral: Any):
+def _parse(task, config, upload: Upload):
+    with st.spinner("Reading the file…"):
+        return task.load_data(config, upload.data)
+
+
+def load_draft(task, values: dict[str, Any], upload: Upload | None = None, **neutral: Any):
     """The data for settings still being edited: ``values`` are the widgets' current values,
     ``neutral`` replaces settings that can only be checked once the data is known (the
     playground's batch size must fit training rows it cannot count yet). Raises ConfigError for
@@ -33,7 +45,7 @@ def load_draft(task, values: dict[str, Any], upload: bytes | None = None, **neut
     return load(task, task.Config(**settings), upload)
 
 
-def settings_and_data(task, controls, upload: bytes | None, upload_hint: str | None = None):
+def settings_and_data(task, controls, upload: Upload | None, upload_hint: str | None = None):
     """A page's validated settings and its data, with what went wrong said on the page: the
     controls' link warnings, ``upload_hint`` when the settings need a file that is not uploaded
     yet (pass None when they do not), a loading error as one line, the data's notes as captions.
@@ -48,7 +60,7 @@ def settings_and_data(task, controls, upload: bytes | None, upload_hint: str | N
     return config, data, error
 
 
-def draft_data(task, controls, upload: bytes | None, upload_hint: str | None = None, **neutral: Any):
+def draft_data(task, controls, upload: Upload | None, upload_hint: str | None = None, **neutral: Any):
     """The data for the settings drawn so far (``load_draft`` of the controls' values), with the
     same messages as ``settings_and_data``: for a page whose later controls depend on the data
     (the playground's batch size caption counts training rows). Returns (data or None, the error
@@ -56,7 +68,7 @@ def draft_data(task, controls, upload: bytes | None, upload_hint: str | None = N
     return _shown(lambda: load_draft(task, controls.values, upload, **neutral), upload, upload_hint)
 
 
-def _shown(loader, upload: bytes | None, upload_hint: str | None):
+def _shown(loader, upload: Upload | None, upload_hint: str | None):
     """Run ``loader`` and say on the page what came of it: the upload hint instead when a file is
     needed and missing, the one-line error, or the data's notes."""
     from core.errors import UserError

@@ -31,6 +31,7 @@ import streamlit as st
 from core.ui import data as page_data
 from core.ui import frame, job_panel
 from core.ui.controls import Controls
+from core.ui.uploads import Upload
 
 
 class LessonPage:
@@ -45,7 +46,7 @@ class LessonPage:
         self.config = self.data = None
         self._draft: tuple[Any, str | None] | None = None
 
-    def draft_data(self, upload: bytes | None = None, upload_hint: str | None = None, **neutral: Any):
+    def draft_data(self, upload: Upload | None = None, upload_hint: str | None = None, **neutral: Any):
         """The data before the settings are complete, for controls that depend on it (the
         playground's batch size caption); ``neutral`` stands in for settings that can only be
         checked once the data is known. ``settings_and_data`` then uses this data. Returns the
@@ -53,7 +54,7 @@ class LessonPage:
         self._draft = page_data.draft_data(self.task, self.controls, upload, upload_hint, **neutral)
         return self._draft[0]
 
-    def settings_and_data(self, upload: bytes | None = None, upload_hint: str | None = None):
+    def settings_and_data(self, upload: Upload | None = None, upload_hint: str | None = None):
         """The validated settings and their data, problems said on the page (see
         ``core.ui.data.settings_and_data``); after ``draft_data`` the draft's data, and settings
         only when there is data to check them against. Returns (config, data, error message),
