@@ -76,7 +76,7 @@ if error and source == "yahoo":
     st.info("The bundled S&P 500 and NASDAQ data (1999-2018) work offline: choose them as price source.")
 if data is not None:
     for finding in data.quality:  # bad ticks, format errors: they can decide the verdict
-        (st.warning if finding.severity == "warning" else st.caption)("Data quality: " + finding.message)
+        frame.message("warning" if finding.severity == "warning" else "caption", "Data quality: " + finding.message)
 
 
 def trains_on_its_own(config) -> bool:
@@ -96,7 +96,7 @@ frame.headline(m["comparisons"])
 frame.training_limit(m)
 for finding in m.get("data_quality") or []:
     if finding.get("severity") == "warning" and data is None:  # a result from a link or the store
-        st.warning("Data quality: " + finding["message"])
+        frame.message("warning", "Data quality: " + finding["message"])
 interval_check = (m.get("interval") or {}).get("check") or {}
 if interval_check.get("status") == "failing":
     st.error(interval_check["message"])

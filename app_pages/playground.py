@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import comparisons, lessons
+from core import comparisons, escape, lessons
 from core.charts import playground as charts
 from core.data import toy2d
 from core.nn import mlp
@@ -207,17 +207,18 @@ def sweep_tab() -> None:
 def costs_tab() -> None:
     names = result.info["class_names"]
     words = toy2d.cost_words(result.info.get("dataset", ""), names)
+    said = {key: escape.markdown(text) for key, text in words.items()}  # a file's class names, shown literally
     c1, c2 = st.columns(2)
     start_missed, start_refused = pg.DEFAULT_COSTS  # the credit lesson's claims are decided at these costs
-    missed = c1.number_input(f"Cost of {words['missed']}", 0.0, 1e9, start_missed, step=500.0, key="pg:cost_missed")
-    refused = c2.number_input(f"Cost of {words['false_flag']}", 0.0, 1e9, start_refused, step=100.0,
+    missed = c1.number_input(f"Cost of {said['missed']}", 0.0, 1e9, start_missed, step=500.0, key="pg:cost_missed")
+    refused = c2.number_input(f"Cost of {said['false_flag']}", 0.0, 1e9, start_refused, step=100.0,
                               key="pg:cost_refused")
     analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
     st.plotly_chart(charts.cost_curve(analysis, words), key="pg:cost")
     st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "
-             f"**{analysis['best_cost']:,.0f}** per {words['case']}, against **{analysis['cost_at_half']:,.0f}** at the "
-             f"default 0.5. For well calibrated probabilities theory puts it at cost of {words['false_flag']} / "
-             f"(that + cost of {words['missed']}) = {analysis['bayes_threshold']:.2f}.")
+             f"**{analysis['best_cost']:,.0f}** per {said['case']}, against **{analysis['cost_at_half']:,.0f}** at the "
+             f"default 0.5. For well calibrated probabilities theory puts it at cost of {said['false_flag']} / "
+             f"(that + cost of {said['missed']}) = {analysis['bayes_threshold']:.2f}.")
     st.caption("Chosen on the test points for teaching; in practice pick the threshold on validation data.")
 
 

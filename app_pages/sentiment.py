@@ -7,6 +7,7 @@ from core.data import sentences
 from core.data.sentences import LABELS
 from core.errors import UserError
 from core.tasks import sentiment as se
+from core.tasks.sentiment import scored
 from core.ui import frame, job_panel
 from core.ui.page import LessonPage, download_file, download_table
 from core.ui.scoring import score
@@ -90,11 +91,11 @@ else:
     try:
         out = score(se, result, {"text": typed, "explain": True})
     except UserError as exc:
-        st.error(str(exc))
+        frame.message("error", str(exc))
         out = None
     if out is not None:
         for note in out["notes"]:
-            st.caption(note)
+            frame.message("caption", note)
         st.plotly_chart(charts.probabilities({k: out["probs"][k] for k in charts.SCORERS}), key="se:probs")
         st.caption("Green: the word pushes towards positive; red: towards negative" +
                    ("; blue (the Transformer): attention above an even share, which has no direction" if
@@ -167,16 +168,13 @@ def training_tab() -> None:
 
 
 def _score_file(content: bytes):
-    """The file's sentences and every scorer's answers, 500 sentences per request to the worker."""
-    table = sentences.from_file(content, labelled=False)
+    """The file's sentences and every scorer's answers, one chunk per request to the worker."""
+    table = scored.read(content)
     bar = st.progress(0.0, text="Scoring…")
-    parts = []
-    for start in range(0, len(table.texts), 500):
-        parts.append(score(se, result, {"texts": table.texts[start:start + 500]}))
-        bar.progress(min(1.0, (start + 500) / len(table.texts)),
-                     text=f"Scored {min(start + 500, len(table.texts))} of {len(table.texts)}")
+    scores = scored.score(table.texts, lambda texts: score(se, result, {"texts": texts}),
+                          lambda done, total: bar.progress(done / total, text=f"Scored {done} of {total}"))
     bar.empty()
-    return table, {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return table, scores
 
 
 def score_file_tab() -> None:
@@ -189,25 +187,17 @@ def score_file_tab() -> None:
         try:
             st.session_state[scored_key] = _score_file(file.getvalue())
         except UserError as exc:
-            st.error(str(exc))
+            frame.message("error", str(exc))
     if scored_key not in st.session_state:
         return
     table, scores = st.session_state[scored_key]
     for note in table.notes:
-        st.caption(note)
-    out = pd.DataFrame({"text": table.texts})
-    if table.dates is not None:
-        out.insert(0, "date", pd.to_datetime(table.dates).strftime("%Y-%m-%d"))
-    probs = scores["probs_model"]
-    out["network"] = [LABELS[i] for i in probs.argmax(1)]
-    for i, label in enumerate(LABELS):
-        out[f"p_{label}"] = probs[:, i].round(4)
-    out["tfidf_logreg"] = [LABELS[i] for i in scores["probs_tfidf_logreg"].argmax(1)]
-    out["lexicon"] = [LABELS[i] for i in scores["pred_lexicon"]]
+        frame.message("caption", note)
+    out = scored.table(table, scores)
     st.dataframe(out.head(1000), hide_index=True)
     download_table("Scored sentences (CSV)", out, "sentiment_scores.csv")
     if table.dates is not None:
-        st.plotly_chart(charts.daily(table.dates, probs), key="se:daily")
+        st.plotly_chart(charts.daily(table.dates, scores["probs_model"]), key="se:daily")
 
 
 def downloads_tab() -> None:

@@ -1,7 +1,8 @@
-"""``findl``: info, presets, train, prewarm, bench (README, "Command line").
+"""``findl``: info, presets, train, score, prewarm, bench (README, "Command line").
 
-Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error.
-A cache hit never imports TensorFlow.
+Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error, 141 when
+whoever reads the output closed it (``findl presets --json | head -1``). A cache hit never
+imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ class _Trainer:
         if self.engine is not None:
             self.engine.close()
 
+    def predict(self, task, key: str, result, inputs):
+        """``task.predict`` of the run ``key`` (``result``) where it was trained: here, or on the
+        cluster's workers."""
+        if self.engine is None:
+            return task.predict(result, inputs)
+        return self.engine.predict(task, key, inputs)
+
     def __call__(self, task, config, data):
         from core import engine, jobs
 
@@ -164,12 +172,18 @@ def from_file(config):
     return config
 
 
+def _settings(task, args):
+    """The run's settings: the preset (or the defaults) with ``--set`` over it."""
+    from core.tasks import preset_config
+
+    return task.Config.from_strings(_parse_sets(args.set or []), base=preset_config(task, args.preset))
+
+
 def cmd_train(args) -> int:
-    from core.tasks import get_task, preset_config
+    from core.tasks import get_task
 
     task = get_task(args.task)
-    config = preset_config(task, args.preset)
-    config = task.Config.from_strings(_parse_sets(args.set or []), base=config)
+    config = _settings(task, args)
     if args.data is not None:
         config = from_file(config)
     from core.result import jsonable
@@ -183,6 +197,55 @@ def cmd_train(args) -> int:
         print(f"{out['task']} {out['key'][:12]} {state}")
         print(json.dumps(out["metrics"], indent=2))
     return 0
+
+
+def cmd_score(args) -> int:
+    """The sentiment page's "Score a file" table for a file of sentences, from the run of these
+    settings (read from the store, or trained first, as ``findl train`` does), written by the one
+    CSV writer (``core.data.csvout``: text cells that a spreadsheet would run are neutralised)."""
+    from core.data import csvout
+    from core.tasks import get_task
+    from core.tasks.sentiment import scored
+
+    task = get_task(args.task)
+    config = _settings(task, args)
+    if args.train_data is not None:
+        config = from_file(config)
+    out = _output_path(args.out, args.data)
+    inputs = scored.read(args.data)  # a file that cannot be scored stops here, before any training
+    with _Trainer(args.scheduler) as trainer:
+        key, result = trainer(task, config, task.load_data(config, args.train_data))
+        scores = scored.score(inputs.texts, lambda texts: trainer.predict(task, key, result, {"texts": texts}))
+    table = scored.table(inputs, scores)
+    for note in inputs.notes:
+        print(f"findl: note: {note}", file=sys.stderr)
+    if out is None:
+        sys.stdout.write(csvout.to_csv(table))
+        return 0
+    try:
+        csvout.write(table, out)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    state = "cached" if result.cached else f"trained in {result.seconds:.1f} s"
+    print(f"{task.NAME} {key[:12]} {state}: scored {len(table)} sentences -> {out}")
+    return 0
+
+
+def _output_path(out: str, data: str):
+    """``--out`` as a Path, or None for "-" (standard output); refused before anything runs when
+    it cannot be written or is the input file itself (the user's file is never overwritten)."""
+    from pathlib import Path
+
+    if out == "-":
+        return None
+    path = Path(out)
+    if path.is_dir():
+        raise UserError(f"--out {out} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UserError(f"--out {out}: the folder {path.parent} does not exist")
+    if path.exists() and Path(data).exists() and path.resolve() == Path(data).resolve():
+        raise UserError(f"--out {out} is the input file; write the scores to another file")
+    return path
 
 
 def cmd_prewarm(args) -> int:
@@ -244,6 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="ADDR", help="train on this Dask cluster (default: FINDL_SCHEDULER, "
                    "else in this process)")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("score", help="score a file of new sentences with a trained run, to CSV")
+    p.add_argument("task", choices=["sentiment"])
+    p.add_argument("--data", metavar="PATH", required=True, help="sentences to score: CSV with a text column "
+                   "(optional date column), or PhraseBank lines")
+    p.add_argument("--out", metavar="PATH", required=True, help="CSV to write (- for standard output)")
+    p.add_argument("--preset")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    p.add_argument("--train-data", metavar="PATH", help="labelled file to train on (default: the bundled corpus)")
+    p.add_argument("--scheduler", metavar="ADDR", help="train and score on this Dask cluster (default: "
+                   "FINDL_SCHEDULER, else in this process)")
+    p.set_defaults(func=cmd_score)
     p = sub.add_parser("prewarm", help="train lesson presets into the store")
     p.add_argument("--task")
     p.add_argument("--preset", action="append")
@@ -259,7 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+        return code
+    except BrokenPipeError:
+        return _output_closed()
     except UserError as exc:
         print(f"findl: error: {exc}", file=sys.stderr)
         return 2
@@ -271,6 +349,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"findl: internal error: {type(exc).__name__}: {exc} (set FINDL_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
+
+
+def _output_closed() -> int:
+    """Whoever read the output stopped (``| head -1``): end quietly, as a program killed by
+    SIGPIPE would, with its exit code. Standard output points at devnull from here on, so the
+    interpreter's last flush does not fail again (Python's documented way, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ and what the page shows now; a failure is one red line."""
 
 from streamlit.testing.v1 import AppTest
 
+from core import escape
+
 
 def _panel(state: str, error: str):
     import types
@@ -22,4 +24,4 @@ def test_a_cancel_says_what_happened_and_what_the_page_shows():
 
 def test_a_failure_is_one_red_line():
     at = AppTest.from_function(_panel, args=("failed", "training diverged (NaN loss)")).run(timeout=60)
-    assert [e.value for e in at.error] == ["training diverged (NaN loss)"] and not at.info
+    assert [e.value for e in at.error] == [escape.markdown("training diverged (NaN loss)")] and not at.info

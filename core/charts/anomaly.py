@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core import classification
+from core import classification, escape
 from core.charts import live, style
 from core.result import Result
 from core.tasks.anomaly.config import SCORERS
@@ -105,7 +105,7 @@ def why_flagged(result: Result, position: int) -> go.Figure:
     """Per-feature squared reconstruction error of one of the top-scored test rows."""
     a = result.arrays
     errors = a["explain_errors"][position]
-    names = result.info["feature_names"]
+    names = [escape.plotly(n) for n in result.info["feature_names"]]  # a file's column names
     order = np.argsort(errors)
     fig = go.Figure(go.Bar(x=errors[order], y=[names[i] for i in order], orientation="h", marker_color=style.MODEL))
     fig.update_layout(**style.LAYOUT, height=max(300, 22 * len(names)),

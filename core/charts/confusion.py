@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from core import escape
 from core.charts import style
 
 
@@ -15,6 +16,7 @@ def matrix(counts: Sequence[Sequence[int]], class_names: Sequence[str], title: s
     cm = np.asarray(counts)  # kept as customdata: the counts behind the colours
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)  # colour by the share of each actual class
     text = [[f"{n}<br>{s:.0%}" for n, s in zip(row, srow)] for row, srow in zip(cm, share)]
+    class_names = [escape.plotly(n) for n in class_names]  # a file's labels: shown, never rendered
     fig = go.Figure(go.Heatmap(z=share, x=[f"predicted {n}" for n in class_names],
                                y=[f"actual {n}" for n in class_names], colorscale="Blues", showscale=False,
                                zmin=0, zmax=1, text=text, texttemplate="%{text}", customdata=cm,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core import escape
 from core.charts import style
 from core.result import Result
 
@@ -77,7 +78,8 @@ def split_figure(result: Result, config: Any = None, show: str = "price", height
     for name, lo, hi in spans:
         fig.add_vrect(x0=lo, x1=hi, fillcolor=SPLIT_FILL[name], line_width=0, layer="below",
                       annotation_text=name, annotation_position="top left")
-    return _layout(fig, f"{result.info.get('data', {}).get('name', 'Series')}: train / validation / test",
+    name = escape.plotly(result.info.get("data", {}).get("name", "Series"))  # a ticker or a file's name
+    return _layout(fig, f"{name}: train / validation / test",
                    height, yaxis_title=label)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core import escape
 from core.charts import confusion as confusion_chart
 from core.charts import style
 from core.result import Result
@@ -14,7 +15,7 @@ from core.result import Result
 
 def _points(result: Result, show_test: bool) -> list[go.Scatter]:
     a, info = result.arrays, result.info
-    names = info.get("class_names", ["class 0", "class 1"])
+    names = [escape.plotly(n) for n in info.get("class_names", ["class 0", "class 1"])]  # a file's labels
     traces = []
     sets = [("train", a["x_train"], a["y_train"], "circle")]
     if show_test:
@@ -37,7 +38,7 @@ def _heat(result: Result, grid: np.ndarray, discretize: bool, showscale: bool = 
 
 
 def _axes(fig: go.Figure, result: Result) -> None:
-    labels = result.info.get("axis_labels", ["x1", "x2"])
+    labels = [escape.plotly(n) for n in result.info.get("axis_labels", ["x1", "x2"])]
     fig.update_xaxes(title=labels[0], showgrid=False)
     fig.update_yaxes(title=labels[1], showgrid=False)
 
@@ -166,7 +167,9 @@ def seeds(result: Result, discretize: bool = False) -> go.Figure:
 
 
 def cost_curve(analysis: dict, words: dict[str, str], currency: str = "$") -> go.Figure:
-    """``words`` from ``toy2d.cost_words``: applicants and defaults for credit, points elsewhere."""
+    """``words`` from ``toy2d.cost_words``: applicants and defaults for credit, points elsewhere
+    (they may quote a file's class names)."""
+    words = {key: escape.plotly(text) for key, text in words.items()}
     fig = go.Figure(go.Scatter(x=analysis["thresholds"], y=analysis["cost"], name="expected cost",
                                line=dict(color=style.MODEL)))
     fig.add_vline(x=analysis["best_threshold"], line=dict(color=style.TEST, dash="dash"),

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core import escape
 from core.charts import confusion as confusion_chart
 from core.charts import live, style
 from core.data.sentences import LABELS
@@ -110,7 +111,7 @@ def attention(maps: np.ndarray, words: Sequence[str], block: int) -> go.Figure:
     heads = maps.shape[1]
     fig = make_subplots(rows=1, cols=heads, subplot_titles=[f"head {h + 1}" for h in range(heads)],
                         horizontal_spacing=0.06)
-    labels = [f"{i + 1}:{w}" for i, w in enumerate(words)]
+    labels = [f"{i + 1}:{escape.plotly(w)}" for i, w in enumerate(words)]
     n = len(words)
     for h in range(heads):
         fig.add_trace(go.Heatmap(z=maps[block, h, :n, :n], x=labels, y=labels, colorscale="Blues", zmin=0, zmax=1,

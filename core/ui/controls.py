@@ -17,7 +17,7 @@ import streamlit as st
 
 from core import lessons
 from core.errors import ConfigError
-from core.ui import uploads
+from core.ui import frame, uploads
 
 
 class Controls:
@@ -110,9 +110,12 @@ class Controls:
             uploads.released(self.prefix)
 
     def warnings(self, current=None) -> list[str]:
-        """The link's warnings, shown until the settings differ from what the link gave."""
+        """The link's warnings, shown until a setting on screen differs from what the link gave.
+        Only the drawn widgets count: a linked setting whose widget this page does not draw (a
+        ticker with a bundled source) is not in ``current`` and is no change by the user."""
         warnings, linked = st.session_state.get(f"{self.prefix}:warnings", ([], None))
-        if warnings and current is not None and current != linked:
+        drawn = [name for name in self.values if name in self.cls.field_names()]
+        if warnings and current is not None and any(getattr(current, n) != getattr(linked, n) for n in drawn):
             st.session_state[f"{self.prefix}:warnings"] = ([], None)
             return []
         return warnings
@@ -192,8 +195,8 @@ class Controls:
         values = {k: v for k, v in self.values.items() if k in self.cls.field_names()}
         try:
             config = self.cls(**dict(self.cls().to_values(), **values))
-        except ConfigError as exc:
-            st.error(f"{exc}")
+        except ConfigError as exc:  # may quote a typed value: shown literally
+            frame.message("error", str(exc))
             return None
         self.current = config.to_dict()
         wanted = config.to_strings(only_changed=True)

@@ -72,6 +72,7 @@ def _shown(loader, upload: Upload | None, upload_hint: str | None):
     """Run ``loader`` and say on the page what came of it: the upload hint instead when a file is
     needed and missing, the one-line error, or the data's notes."""
     from core.errors import UserError
+    from core.ui import frame
 
     if upload_hint is not None and upload is None:
         st.info(upload_hint)
@@ -79,8 +80,8 @@ def _shown(loader, upload: Upload | None, upload_hint: str | None):
     try:
         data = loader()
     except UserError as exc:
-        st.error(str(exc))
+        frame.message("error", str(exc))
         return None, str(exc)
     for note in data.notes:
-        st.caption(note)
+        frame.message("caption", note)
     return data, None

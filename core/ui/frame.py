@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import device
+from core import device, escape
 
 # Headline numbers must stay readable on a 1024x768 projector: a row of six metrics beside the
 # sidebar leaves ~90 px each, and Streamlit cuts values, labels and deltas with an ellipsis
@@ -26,9 +26,18 @@ def header(title: str, teaches: str) -> None:
     st.caption(teaches)
 
 
+def message(kind: str, text: str, **options) -> None:
+    """A message that quotes the user's input (an error about a setting or a file, a link's
+    warning, a note on what a file held) in a ``st.error``/``warning``/``info``/``caption`` box,
+    shown literally (``core.escape.markdown``): Streamlit renders those boxes as Markdown, and a
+    link value or a column named ``[Sign in](http://evil/x)`` must not become a link. These texts
+    are plain sentences shared with the CLI, so escaping all of them loses no formatting."""
+    getattr(st, kind)(escape.markdown(text), **options)
+
+
 def show_warnings(messages: list[str]) -> None:
-    for message in messages:
-        st.warning(message)
+    for text in messages:
+        message("warning", text)
 
 
 @st.cache_resource(show_spinner=False)

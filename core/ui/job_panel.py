@@ -12,8 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from core import engine, jobs
+from core import engine, escape, jobs
 from core.errors import UserError
+from core.ui import frame
 
 LiveView = Callable[[dict[str, Any], list[dict[str, Any]]], None]
 
@@ -56,7 +57,7 @@ def run(task, config, data, *, auto: bool = True, live_view: LiveView | None = N
     try:
         return _run(task, config, data, auto, live_view, button_label, slot or task.NAME)
     except UserError as exc:  # bad settings, or the training engine cannot be reached
-        st.error(str(exc))
+        frame.message("error", str(exc))
         return None
 
 
@@ -99,13 +100,13 @@ def _run(task, config, data, auto: bool, live_view: LiveView | None, button_labe
 
 def _say_why_it_ended(job: engine.Job) -> None:
     """A failure is one red line; a cancel is not a failure: say what happened and what the page
-    shows now, not a bare "cancelled"."""
+    shows now, not a bare "cancelled". The error may quote the data (a column, a label)."""
     if job.state == engine.CANCELLED:
-        st.info(f"Training stopped ({job.error or 'cancelled'}): nothing was stored for these settings. The last "
-                f"finished run, if there is one, stays below. Press **Train again** to run them.",
+        st.info(f"Training stopped ({escape.markdown(job.error or 'cancelled')}): nothing was stored for these "
+                f"settings. The last finished run, if there is one, stays below. Press **Train again** to run them.",
                 icon=":material/stop_circle:")
     else:
-        st.error(job.error or job.state)
+        frame.message("error", job.error or job.state)
 
 
 def result_or_last(task, config, data, **kwargs) -> Any:
@@ -141,7 +142,7 @@ def _stale_banner(shown: dict, current: dict) -> None:
     named = ", ".join(f"{k}={format_value(tuple(v) if isinstance(v, list) else v)}" for k, v in diff.items())
     with st.container(key="findl-stale"):
         st.warning(f"**Not your current settings.** Below (dimmed) is the last finished run, with "
-                   f"{named or 'other data'}.", icon=":material/history:")
+                   f"{escape.markdown(named) if named else 'other data'}.", icon=":material/history:")
         st.html(_DIM)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.data import csvout
 from core.ui import data as page_data
 from core.ui import frame, job_panel
 from core.ui.controls import Controls
@@ -90,8 +91,9 @@ def lazy_tabs(views: dict[str, Callable[[], None]], key: str) -> None:
 
 
 def download_table(label: str, table: pd.DataFrame, file_name: str) -> None:
-    """A CSV download of ``table`` (without its index)."""
-    st.download_button(label, table.to_csv(index=False), file_name, "text/csv")
+    """A CSV download of ``table`` (without its index), written by ``core.data.csvout``: a text
+    cell a spreadsheet would run as a formula is neutralised."""
+    st.download_button(label, csvout.to_csv(table), file_name, "text/csv")
 
 
 def download_file(label: str, path: str | Path, file_name: str, **options: Any) -> None:
