@@ -92,16 +92,18 @@ def _messages(at: AppTest) -> list[str]:
     return [e.value for kind in ("error", "warning", "info", "success", "caption") for e in getattr(at, kind)]
 
 
-def _open(page: str, query: dict[str, str] | None = None, state: dict | None = None) -> AppTest:
+def _open(page: str, query: dict[str, str] | None = None, uploads: dict[str, bytes] | None = None) -> AppTest:
+    """The page opened by a link with ``query``; ``uploads`` maps a page prefix to a file put into
+    its uploader."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
     at.switch_page(page)
     at.run()
-    if state:
-        for key, value in state.items():
-            at.session_state[key] = value
+    if uploads:
+        for prefix, content in uploads.items():
+            at.file_uploader(key=f"{prefix}:upload:widget").upload("upload.csv", content)
         at.run()
     assert not at.exception, at.exception
     return at
@@ -151,14 +153,14 @@ UPLOADS = {
 @pytest.mark.parametrize("task", list(UPLOADS))
 def test_uploaded_column_names_are_shown_literally(task, no_training):
     prefix, query, content = UPLOADS[task]
-    at = _open(catalog.by_task(task).page, query, {f"{prefix}:upload": content})
+    at = _open(catalog.by_task(task).page, query, {prefix: content})
     assert at.error, "a file without the needed columns is an error that names what it found"
     _assert_echoed_inert(at, HEADER[:1])
 
 
 def test_uploaded_label_values_are_shown_literally(no_training):
     rows = [["x1", "x2", "label"]] + [[str(i), str(i % 7), PAYLOADS[i % 2]] for i in range(40)]
-    at = _open(catalog.by_task("playground").page, {"dataset": "csv"}, {"pg:upload": _csv(rows)})
+    at = _open(catalog.by_task("playground").page, {"dataset": "csv"}, {"pg": _csv(rows)})
     assert any("labels mapped" in c.value for c in at.caption)
     _assert_echoed_inert(at, PAYLOADS[:2])
 
