@@ -106,7 +106,7 @@ class TaskConfig:
                 _check_value(name, value, cls.field_types()[name], cls.meta(name))
                 parsed[name] = value
             except ConfigError as exc:
-                warnings.append(f"ignored link value {name}={text!r}: {exc}; using {getattr(base, name)!r}")
+                warnings.append(f"ignored link value {name}={_quote(text)}: {exc}; using {getattr(base, name)!r}")
 
         def build(values: dict[str, Any]) -> TaskConfig | None:
             try:
@@ -184,24 +184,24 @@ def _parse(name: str, text: str, kind: Any) -> Any:
             return True
         if low in _FALSE:
             return False
-        raise ConfigError(f"{name} must be true or false (got {text!r})")
+        raise ConfigError(f"{name} must be true or false (got {_quote(text)})")
     if kind is int:
         try:
             return int(text)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number (got {text!r})") from None
+            raise ConfigError(f"{name} must be a whole number (got {_quote(text)})") from None
     if kind is float:
         try:
             return float(text)
         except ValueError:
-            raise ConfigError(f"{name} must be a number (got {text!r})") from None
+            raise ConfigError(f"{name} must be a number (got {_quote(text)})") from None
     return text
 
 
 def _check_value(name: str, value: Any, kind: Any, meta: Mapping[str, Any]) -> None:
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, tuple):
-            raise ConfigError(f"{name} must be a list of values (got {value!r})")
+            raise ConfigError(f"{name} must be a list of values (got {_quote(value)})")
         if meta.get("max_items") is not None and len(value) > meta["max_items"]:
             raise ConfigError(f"{name} takes at most {meta['max_items']} values (got {len(value)})")
         item_kind = typing.get_args(kind)[0]
@@ -211,21 +211,30 @@ def _check_value(name: str, value: Any, kind: Any, meta: Mapping[str, Any]) -> N
         return
     if kind is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{name} must be true or false (got {value!r})")
+            raise ConfigError(f"{name} must be true or false (got {_quote(value)})")
         return
     if kind in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{name} must be a number (got {value!r})")
-        if kind is int and not float(value).is_integer():
-            raise ConfigError(f"{name} must be a whole number (got {value!r})")
-        if not math.isfinite(value):
-            raise ConfigError(f"{name} must be a finite number (got {value!r})")
+            raise ConfigError(f"{name} must be a number (got {_quote(value)})")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number (got {_quote(value)})")
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{name} must be a whole number (got {_quote(value)})")
         lo, hi = meta.get("min"), meta.get("max")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ConfigError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)} (got {_fmt(value)})")
+            raise ConfigError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)} (got {_cut(_fmt(value))})")
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))} (got {value!r})")
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))} (got {_quote(value)})")
+
+
+def _quote(value: Any) -> str:
+    """A user's value as a message quotes it (a link can carry a 400-digit number or a page of text)."""
+    return _cut(repr(value))
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _fmt(x: Any) -> str:

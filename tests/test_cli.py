@@ -44,6 +44,7 @@ def test_train_json_shape_then_cache_hit_without_tensorflow():
     (["train", "playground", "--set", "learning_rate=1e9"], "learning_rate"),
     (["train", "playground", "--set", "batch_size=99999"], "training points"),
     (["train", "playground", "--set", "nonsense"], "key=value"),
+    (["train", "playground", "--set", "epochs=" + "9" * 400], "epochs must be between"),  # was OverflowError
     (["train", "playground", "--preset", "nope"], "unknown preset"),
     (["train", "wat"], "unknown task"),
     (["train", "playground", "--data", "/no/such/file.csv"], "file not found"),
