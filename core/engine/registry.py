@@ -96,6 +96,14 @@ class Engine:
         store = store or self.store
         return self._stored.get((store.location, key), lambda: store.get(key))
 
+    def forget(self, key: str) -> None:
+        """Forget what this server holds of run ``key`` (its entry was deleted from the store): the
+        next page run reads the store again and trains it when it is gone."""
+        self._stored.forget((self.store.location, key))
+        with self._lock:
+            if key in self._jobs and not self._jobs[key].active:
+                del self._jobs[key]
+
     # ---- jobs ----------------------------------------------------------------------------------
     def submit(self, task: ModuleType, config, data, watcher: str | None = None) -> Job:
         """The training for these settings: the running, queued or finished Job of this server
@@ -207,7 +215,7 @@ class Engine:
         store, with the training time stored there; ``cached`` is the worker's answer (whether
         ``jobs.execute`` trained it or found it stored, e.g. by another replica's run)."""
         if out["state"] == DONE:
-            result = self.stored(job.key, job.store)
+            result = out.get("result") or self.stored(job.key, job.store)  # "result": the store refused it
             if result is None:
                 self._end(job, FAILED, error="the result could not be read from the store; press 'Train again'")
                 return
