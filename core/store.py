@@ -103,13 +103,11 @@ class Store:
             import fsspec  # only for remote stores
 
             self.fs, self.root = fsspec.core.url_to_fs(self.location)
-        try:
+        with contextlib.suppress(OSError):  # read-only or not creatable: reads work, put says why it cannot write
             if self.fs is None:
                 (self.root / "locks").mkdir(parents=True, exist_ok=True)
             else:
                 self.fs.makedirs(self.root, exist_ok=True)
-        except OSError:  # read-only or not creatable: reads still work, put says why it cannot write
-            pass
 
     # ---- file primitives (local or fsspec) -----------------------------------------------------
     def _path(self, *parts: str) -> str:
@@ -225,6 +223,8 @@ class Store:
             os.replace(tmp, target)  # atomic on one filesystem
         except OSError:  # another process won the race; its entry is as good as ours
             shutil.rmtree(tmp, ignore_errors=True)
+            if not (target / META).exists():
+                raise  # not a lost race: nothing was stored
 
     @contextlib.contextmanager
     def lock(self, key: str, timeout: float = 3600) -> Iterator[None]:
@@ -240,12 +240,12 @@ class Store:
         except Timeout:
             raise
         except OSError:  # a read-only or missing store: train unlocked, put will say why it cannot store
-            yield
-            return
+            lock = None
         try:
             yield
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
 
     def status(self) -> dict[str, Any]:
         entries = 0

@@ -89,6 +89,15 @@ def test_a_store_that_cannot_be_written_returns_the_trained_run_saying_why(tmp_p
     assert not temporary.exists()
 
 
+def test_a_failed_rename_is_not_taken_for_a_lost_race(tmp_path, monkeypatch):
+    def cross_device(src, dst):
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    monkeypatch.setattr(os, "replace", cross_device)
+    result = jobs.execute(_task(), Config(value=2), DATA, Store(str(tmp_path / "s")))
+    assert result.not_stored.startswith(os.strerror(errno.EXDEV)) and result.file_bytes("model.keras") == b"model-2"
+
+
 def test_a_store_that_cannot_be_created_or_locked_still_trains(tmp_path, monkeypatch):
     (tmp_path / "a-file").write_text("not a folder")
     store = Store(str(tmp_path / "a-file" / "store"))  # used to raise NotADirectoryError
