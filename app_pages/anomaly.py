@@ -196,8 +196,8 @@ def downloads_tab() -> None:
         scored["label"] = a["y_test"]
     scored["flagged"] = flagged.astype(int)
     download_table("Scored test rows (CSV)", scored, "anomaly_scores.csv")
-    if result.model_path:
-        download_file("Autoencoder (.keras)", result.model_path, "autoencoder.keras")
+    if "model.keras" in result.files:
+        download_file("Autoencoder (.keras)", result, "model.keras", "autoencoder.keras")
 
 
 page.tabs({"Errors": errors_tab, "ROC & PR": roc_pr_tab, "Threshold sweep": sweep_tab, "Latent space": latent_tab,

@@ -229,8 +229,8 @@ def downloads_tab() -> None:
         "upper": a["upper"][:, 0]}), "forecasts.csv")
     download_table("Backtest equity (CSV)", pd.DataFrame({"strategy": a["equity_strategy"],
                                                           "buy_and_hold": a["equity_buy_hold"]}), "backtest.csv")
-    if result.model_path:
-        download_file("Trained model (.keras)", result.model_path, "forecast_model.keras")
+    if "model.keras" in result.files:
+        download_file("Trained model (.keras)", result, "model.keras", "forecast_model.keras")
         preprocessing = {"features": result.info.get("features"), "target": result.info.get("target"),
                          "lookback": config.lookback if config is not None else None,
                          "scaler": result.info.get("scaler")}

@@ -205,8 +205,7 @@ def downloads_tab() -> None:
         "text": a["test_texts"], "label": [LABELS[i] for i in a["y_test"]],
         "network": [LABELS[i] for i in a["probs_model"].argmax(1)]}), "sentiment_test.csv")
     if "model.keras" in result.files:
-        download_file("Network with its vectorizer (.keras, string input)", result.files["model.keras"],
-                      "sentiment.keras")
+        download_file("Network with its vectorizer (.keras, string input)", result, "model.keras", "sentiment.keras")
         st.caption("Load with keras.saving.load_model after `import core.tasks.sentiment.layers` (it registers "
                    "the Transformer layers); the input is a batch of strings.")
 

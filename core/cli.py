@@ -1,7 +1,8 @@
 """``findl``: info, presets, train, score, prewarm, bench (README, "Command line").
 
-Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error, 141 when
-whoever reads the output closed it (``findl presets --json | head -1``). A cache hit never
+Exit codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 internal error, 3 trained
+but not stored (the result is printed, one line on stderr says why the store refused it), 141
+when whoever reads the output closed it (``findl presets --json | head -1``). A cache hit never
 imports TensorFlow.
 """
 
@@ -17,6 +18,8 @@ from importlib import metadata
 from typing import Self
 
 from core.errors import UserError
+
+NOT_STORED = 3  # exit code: the run is printed, but the store could not keep it (README, "Command line")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,7 +158,9 @@ def _train_one(trainer, task, config, data_path, eval_path=None, preset=None):
     out = {"task": task.NAME, "key": key, "cached": result.cached,
            "seconds": 0.0 if result.cached else round(result.seconds, 3),
            "wall_seconds": round(time.perf_counter() - start, 3),
-           "config": config.to_dict(), "metrics": metrics}
+           "config": config.to_dict(), "metrics": metrics, "stored": result.not_stored is None}
+    if result.not_stored:
+        out["store_error"] = result.not_stored
     if preset is not None and data_path is None and config == task.Config(**task.PRESETS[preset].settings):
         from core import lessons
 
@@ -196,6 +201,10 @@ def cmd_train(args) -> int:
         state = "cached" if out["cached"] else f"trained in {out['seconds']:.2f} s"
         print(f"{out['task']} {out['key'][:12]} {state}")
         print(json.dumps(out["metrics"], indent=2))
+    if not out["stored"]:
+        print(f"findl: warning: this run could not be saved to the store ({out['store_error']}); it is shown but "
+              "will be trained again next time", file=sys.stderr)
+        return NOT_STORED
     return 0
 
 
@@ -262,6 +271,10 @@ def cmd_prewarm(args) -> int:
                     out = _train_one(trainer, each, config, None)
                     state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
                     print(f"{each.NAME}/{preset}: {state}", flush=True)
+                    if not out["stored"]:  # every later run would be lost the same way
+                        print(f"findl: error: the store cannot keep runs ({out['store_error']}): prewarm stopped; "
+                              "set FINDL_STORE to a folder you can write", file=sys.stderr)
+                        return NOT_STORED
     return 0
 
 

@@ -3,7 +3,8 @@
 The CLI (``run_sync``) and the app's Dask workers (``core.engine.training.train_on_worker``) share
 ``execute``: look the key up in the store, else take the key's lock, look again (another process
 may have finished it), train, refuse NaN, store. Queueing, progress and cancel across sessions
-belong to ``core.engine``.
+belong to ``core.engine``. A store that cannot be written does not cost the training: the run is
+returned with ``not_stored`` saying why (the page and the CLI show it and say so).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from types import ModuleType
 
 from core.result import Progress, Result
-from core.store import Store, make_key
+from core.store import NotStored, Store, make_key
 from core.tasks import hook
 
 
@@ -30,7 +31,9 @@ def execute(task: ModuleType, config, data, store: Store, progress: Progress | N
             ) -> Result:
     """The Result for (task, config, data): the stored one (``cached`` True), else trained here,
     stored and returned with ``cached`` False and its training ``seconds`` (stored with it). The
-    one place that decides both; the app's engine reports what this returned."""
+    one place that decides both; the app's engine reports what this returned. When the store
+    cannot keep it, the trained Result itself comes back with ``not_stored`` set (its temporary
+    files live as long as it does)."""
     key = key_for(task, config, data)
     hit = store.get(key)
     if hit is not None:
@@ -46,11 +49,10 @@ def execute(task: ModuleType, config, data, store: Store, progress: Progress | N
         result.config = config.to_dict()
         try:
             stored = store.put(key, result, {"task": task.NAME})
-        except BaseException:
-            result.remove_when_dropped(*result.files.values())
-            raise
-        # the run's temporary files (the store has its own copies) go with the Result returned
-        stored.remove_when_dropped(*stored.files.values())
+        except NotStored as exc:
+            result.not_stored = str(exc)
+            return result
+        result.delete_files()  # the store has them: now, not whenever the Result is collected
         return stored
 
 

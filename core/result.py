@@ -8,7 +8,8 @@ import shutil
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,12 @@ class Result:
     which run it shows. ``memo`` is never stored: a task's ``predict`` keeps what it loaded there
     (the engine keeps recently used Results loaded on each worker).
 
+    A training's files are temporary files this Result owns: they are deleted when it is dropped,
+    however it was made (``jobs.execute``, a test calling ``train``). The store's Results point at
+    an entry's own files and pass ``own_files=False``. ``not_stored`` says why a trained run could
+    not be written to the store (shown, not kept); ``detached`` holds its files' bytes so the run
+    can travel from a worker to the page that shows it (``file_bytes`` reads held or on-disk files).
+
     ``model_path=`` is still accepted and means ``files={"model.keras": model_path}``; reading
     ``model_path`` gives that file (or the first one), for code written for one model per run."""
 
@@ -40,16 +47,43 @@ class Result:
     # not stored: what a task's predict() keeps between calls on a worker (a loaded Keras model)
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     key: str | None = field(default=None, compare=False)  # the store key it was read under (Engine.predict)
+    not_stored: str | None = field(default=None, compare=False)  # why the store refused it (never stored)
+    own_files: InitVar[bool] = True
+    # not stored: the files' bytes, for a run the store could not keep (they outlive the temporary files)
+    held: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self, model_path: str | None) -> None:
+    def __post_init__(self, model_path: str | None, own_files: bool) -> None:
         if model_path:
             self.files = {MODEL_FILE: str(model_path), **self.files}
+        if own_files and self.files:
+            self.remove_when_dropped(*self.files.values())
 
     def remove_when_dropped(self, *paths: str) -> None:
         """Delete these temporary files or folders when this Result is garbage-collected (or the
         process exits): the Result is what its readers hold while they use its files, so the
         files live exactly as long as someone can still read them through it."""
         weakref.finalize(self, _remove, paths)
+
+    def delete_files(self) -> None:
+        """Delete this Result's files now (the store has copied them)."""
+        _remove(tuple(self.files.values()))
+
+    def detached(self) -> Result:
+        """A copy that needs none of this Result's files on disk: their bytes held, no memo, owning
+        nothing. How a run the store refused travels from a worker to the page that shows it."""
+        return replace(self, memo={}, own_files=False,
+                       held={name: Path(path).read_bytes() for name, path in self.files.items()})
+
+    def file_bytes(self, name: str) -> bytes | None:
+        """The bytes of the named file: held ones first, else read from its path; None when the
+        file is gone (a store entry deleted under a page that still shows the run)."""
+        if name in self.held:
+            return self.held[name]
+        path = self.files.get(name)
+        try:
+            return Path(path).read_bytes() if path else None
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
 
 def _remove(paths: tuple[str, ...]) -> None:

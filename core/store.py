@@ -3,11 +3,11 @@
 key = sha256(task, schema version, canonical config, data fingerprint). An entry is a folder
 ``<key>/`` with ``arrays.npz`` (numeric arrays, read with ``allow_pickle=False``), the run's named
 files (``Result.files``, stored as the task wrote them: Keras archives ``*.keras``, JSON such as
-``vectorizer.json``, and the sentiment task's TF-IDF baseline ``tfidf.joblib``, a joblib pickle
-that its ``predict`` loads: share a store only with writers you trust) and ``meta.json`` holding
-metrics, info and the sha256 of every other file. ``meta.json`` is written last, so an entry
-without it, or whose files do not match their checksums, is incomplete or corrupt: it is
-discarded and the run is trained again.
+``vectorizer.json``, the sentiment baseline's ``tfidf.npz``) and ``meta.json`` holding metrics,
+info and the sha256 of every other file. No entry holds a pickle: checksums sit beside the files
+they check, so they catch damage, not a hostile writer, and nothing read from a store may run
+code when loaded. ``meta.json`` is written last, so an entry without it, or whose files do not
+match their checksums, is incomplete or corrupt: it is discarded and the run is trained again.
 
 File names are plain names (``model.keras``, ``vectorizer.json``): no folders, no ``..``, not
 ``meta.json`` or ``arrays.npz``. ``put`` refuses others (ValueError: a task bug), ``get`` treats an
@@ -17,6 +17,10 @@ write outside the entry's folder.
 Location: ``FINDL_STORE`` (a path, or an fsspec URL such as ``s3://bucket/findl`` for replicas
 sharing results), default ``~/.cache/findl``. Per-key lock files serialise trainings of one key
 across processes on a local or shared-mount filesystem.
+
+A store that cannot be written (read-only, full, not creatable) still serves what it holds; a
+lock it cannot take is skipped, and ``put`` raises ``NotStored`` with the reason in a few words,
+so the caller can show the trained run anyway and say it was not kept (``jobs.execute``).
 
 Files of a remote entry are read into local copies (Keras loads a path). The copies belong to the
 Result ``get`` returns and are deleted when it is dropped (``Result.remove_when_dropped``), not
@@ -79,20 +83,31 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class NotStored(Exception):
+    """The store could not write an entry; the message is the reason in a few words."""
+
+
+def reason(exc: OSError, location: str) -> str:
+    """"Permission denied in /srv/findl": what went wrong and where, without the temp path."""
+    return f"{exc.strerror or type(exc).__name__} in {location}"
+
+
 class Store:
     def __init__(self, location: str | None = None):
         self.location = location or default_location()
         self.is_local = "://" not in self.location or self.location.startswith("file://")
         if self.is_local:
             self.root = Path(self.location.removeprefix("file://")).expanduser()
-            self.root.mkdir(parents=True, exist_ok=True)
-            (self.root / "locks").mkdir(exist_ok=True)
             self.fs = None
         else:
             import fsspec  # only for remote stores
 
             self.fs, self.root = fsspec.core.url_to_fs(self.location)
-            self.fs.makedirs(self.root, exist_ok=True)
+        with contextlib.suppress(OSError):  # read-only or not creatable: reads work, put says why it cannot write
+            if self.fs is None:
+                (self.root / "locks").mkdir(parents=True, exist_ok=True)
+            else:
+                self.fs.makedirs(self.root, exist_ok=True)
 
     # ---- file primitives (local or fsspec) -----------------------------------------------------
     def _path(self, *parts: str) -> str:
@@ -146,7 +161,7 @@ class Store:
             result.remove_when_dropped(copies)
         return result
 
-    def _local_files(self, key: str, files: dict[str, bytes]) -> dict[str, str]:
+    def _local_files(self, key: str, files: dict[str, bytes]) -> tuple[dict[str, str], str | None]:
         """Local paths of an entry's named files: the entry's own files on a local store; for a
         remote one, copies in a fresh temporary folder under their own names (Keras needs the
         ``.keras`` suffix, a reader may go by the name), returned with the folder to delete."""
@@ -162,8 +177,9 @@ class Store:
     def put(self, key: str, result: Result, extra_meta: dict[str, Any] | None = None) -> Result:
         """Store ``result`` (its arrays and named files) under ``key``, atomically. Returns the
         entry as ``get`` would give it (metrics, info and config as JSON gives them back, ``key``
-        set), built from what was written, not read back; its ``files`` are still the ones given
-        (the caller's to delete)."""
+        set, files the entry's own or local copies), built from what was written, not read back;
+        the given files stay the caller's. Raises ``NotStored`` when the store cannot be written
+        (read-only, full, no permission), leaving no partial entry behind."""
         payload: dict[str, bytes] = {}
         buf = io.BytesIO()
         np.savez_compressed(buf, **{k: np.asarray(v) for k, v in result.arrays.items()})
@@ -174,25 +190,41 @@ class Store:
                 "config": result.config, "created": time.time(), "files": {n: _sha(d) for n, d in payload.items()},
                 **(extra_meta or {})}
         meta_bytes = json.dumps(jsonable(meta)).encode()
-        if self.fs is None:
-            tmp = self.root / f".tmp-{key}-{uuid.uuid4().hex}"
+        try:
+            self._write(key, payload, meta_bytes)
+        except OSError as exc:
+            raise NotStored(reason(exc, self.location)) from exc
+        named, copies = self._local_files(key, {n: d for n, d in payload.items() if n != ARRAYS})
+        arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
+        stored = _stored_view(json.loads(meta_bytes), arrays, named, key, cached=False)
+        if copies is not None:
+            stored.remove_when_dropped(copies)
+        return stored
+
+    def _write(self, key: str, payload: dict[str, bytes], meta_bytes: bytes) -> None:
+        if self.fs is not None:
+            for name, data in payload.items():
+                self.fs.pipe_file(self._path(key, name), data)
+            self.fs.pipe_file(self._path(key, META), meta_bytes)  # last: marks the entry complete
+            return
+        tmp = self.root / f".tmp-{key}-{uuid.uuid4().hex}"
+        try:
             tmp.mkdir()
             for name, data in payload.items():
                 (tmp / name).write_bytes(data)
             (tmp / META).write_bytes(meta_bytes)
-            target = self.root / key
-            if target.exists():
-                shutil.rmtree(target, ignore_errors=True)
-            try:
-                os.replace(tmp, target)  # atomic on one filesystem
-            except OSError:  # another process won the race; its entry is as good as ours
-                shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            for name, data in payload.items():
-                self.fs.pipe_file(self._path(key, name), data)
-            self.fs.pipe_file(self._path(key, META), meta_bytes)  # last: marks the entry complete
-        arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
-        return _stored_view(json.loads(meta_bytes), arrays, dict(result.files), key, cached=False)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # a full disk keeps no half-written folder
+            raise
+        target = self.root / key
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            os.replace(tmp, target)  # atomic on one filesystem
+        except OSError:  # another process won the race; its entry is as good as ours
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not (target / META).exists():
+                raise  # not a lost race: nothing was stored
 
     @contextlib.contextmanager
     def lock(self, key: str, timeout: float = 3600) -> Iterator[None]:
@@ -200,16 +232,26 @@ class Store:
         if self.fs is not None:
             yield  # object stores have no locks: at worst a key trains twice, results agree
             return
-        from filelock import FileLock
+        from filelock import FileLock, Timeout
 
-        with FileLock(str(self.root / "locks" / f"{key}.lock"), timeout=timeout):
+        lock = FileLock(str(self.root / "locks" / f"{key}.lock"), timeout=timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise
+        except OSError:  # a read-only or missing store: train unlocked, put will say why it cannot store
+            lock = None
+        try:
             yield
+        finally:
+            if lock is not None:
+                lock.release()
 
     def status(self) -> dict[str, Any]:
         entries = 0
         size = 0
         if self.fs is None:
-            for child in self.root.iterdir():
+            for child in (self.root.iterdir() if self.root.is_dir() else ()):
                 if child.is_dir() and (child / META).exists():
                     entries += 1
                     size += sum(f.stat().st_size for f in child.iterdir())
@@ -220,4 +262,5 @@ class Store:
 
 def _stored_view(meta: dict, arrays: dict, files: dict[str, str], key: str, cached: bool = True) -> Result:
     return Result(metrics=meta["metrics"], arrays=arrays, info=meta.get("info", {}), files=files,
-                  seconds=meta.get("seconds", 0.0), cached=cached, config=meta.get("config"), key=key)
+                  seconds=meta.get("seconds", 0.0), cached=cached, config=meta.get("config"), key=key,
+                  own_files=False)

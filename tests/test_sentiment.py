@@ -69,7 +69,7 @@ def test_the_network_and_both_baselines_are_scored_on_the_same_test_sentences(ti
                                       else "better" if lexicon["difference"] > 0 else "worse")
         a = result.arrays
         assert np.mean(a["probs_model"].argmax(1) == a["y_test"]) == pytest.approx(m["accuracy"])
-        assert {"model.keras", "tfidf.joblib"} <= set(result.files)
+        assert {"model.keras", "tfidf.npz"} <= set(result.files)
 
 
 def test_stored_run_scores_and_explains_sentences_like_training_did(tiny_runs, tmp_path):

@@ -174,7 +174,8 @@ def test_put_builds_what_it_returns_without_reading_the_store_back(tmp_path, mon
     r.metrics = {"acc": np.float32(0.5), "pair": (1, 2)}
     got = store.put("k", r, {"task": "t"})
     assert got.metrics == {"acc": 0.5, "pair": [1, 2]}  # as a later get gives them: through JSON
-    assert got.key == "k" and not got.cached and got.seconds == 1.5 and got.files == r.files
+    assert got.key == "k" and not got.cached and got.seconds == 1.5 and set(got.files) == set(r.files)
+    assert Path(got.files["encoder.keras"]).parent == tmp_path / "s" / "k"  # the entry's own files
     np.testing.assert_array_equal(got.arrays["a"], np.arange(5.0))
     monkeypatch.undo()
     assert store.get("k").metrics == got.metrics

@@ -34,7 +34,7 @@ KEEP_STORED = 32       # stored runs kept read on the server (each page rerun sh
 class Engine:
     """Trainings on a Dask client: ``submit``/``get``/``refresh``/``wait`` a Job, ``watch`` and
     ``release`` (who waits for what), ``cancel``, ``queue_position``, ``snapshot`` (the sidebar's
-    load), ``stored`` (a stored run, no Job), ``predict`` (score new inputs on a worker)."""
+    load), ``stored`` (a stored run, no Job) and ``forget``, ``predict`` (score new inputs on a worker)."""
 
     def __init__(self, client=None):
         self._client = client
@@ -95,6 +95,14 @@ class Engine:
         a page shows its result again (a read checks every file's checksum)."""
         store = store or self.store
         return self._stored.get((store.location, key), lambda: store.get(key))
+
+    def forget(self, key: str) -> None:
+        """Forget what this server holds of run ``key`` (its entry was deleted from the store): the
+        next page run reads the store again and trains it when it is gone."""
+        self._stored.forget((self.store.location, key))
+        with self._lock:
+            if key in self._jobs and not self._jobs[key].active:
+                del self._jobs[key]
 
     # ---- jobs ----------------------------------------------------------------------------------
     def submit(self, task: ModuleType, config, data, watcher: str | None = None) -> Job:
@@ -204,10 +212,10 @@ class Engine:
 
     def _finish_from(self, job: Job, out: dict) -> None:
         """The worker's status (``train_on_worker``) applied to the job. Its Result comes from the
-        store, with the training time stored there; ``cached`` is the worker's answer (whether
+        store, with the training time stored there (a run the store refused comes with the status); ``cached`` is the worker's answer (whether
         ``jobs.execute`` trained it or found it stored, e.g. by another replica's run)."""
         if out["state"] == DONE:
-            result = self.stored(job.key, job.store)
+            result = out.get("result") or self.stored(job.key, job.store)  # "result": the store refused it
             if result is None:
                 self._end(job, FAILED, error="the result could not be read from the store; press 'Train again'")
                 return

@@ -90,7 +90,8 @@ def train_on_worker(task_module: str, config_values: dict, data: Any, store_loca
                     job_key: str, fingerprint: str | None = None) -> dict[str, Any]:
     """The Dask task: ``jobs.execute`` on a worker. Returns {"state": done|failed|cancelled,
     "error": message, "cached": whether ``execute`` found the run stored instead of training it}.
-    How long it trained is in the store with the Result. ``task_module`` is the task's module path
+    How long it trained is in the store with the Result; a run the store could not keep comes
+    back itself instead (``"result"``: ``Result.detached``, its files' bytes held). ``task_module`` is the task's module path
     (workers import it; tests use their own tasks). ``data`` is None when the worker rebuilds it
     from the config (``shipped``); ``fingerprint`` is then the server's, to check the rebuild against."""
     import importlib
@@ -116,4 +117,6 @@ def train_on_worker(task_module: str, config_values: dict, data: Any, store_loca
     except Exception as exc:  # a bug: one line for the page; the worker log has the traceback
         logging.getLogger("findl").exception("training failed")
         return {"state": FAILED, "error": f"internal error: {type(exc).__name__}: {exc}"}
+    if result.not_stored:
+        return {"state": DONE, "error": None, "cached": False, "result": result.detached()}
     return {"state": DONE, "error": None, "cached": result.cached}

@@ -95,6 +95,9 @@ def _run(task, config, data, auto: bool, live_view: LiveView | None, button_labe
                 else f"Press **{button_label}** to run these settings.")
         return None
     _state(slot)["last"] = key
+    if result.not_stored:
+        st.warning(f"This run could not be saved to the store ({result.not_stored}); it is shown but will be "
+                   "trained again next time.", icon=":material/save:")
     return result
 
 

@@ -21,7 +21,6 @@ A page reads::
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -96,6 +95,18 @@ def download_table(label: str, table: pd.DataFrame, file_name: str) -> None:
     st.download_button(label, csvout.to_csv(table), file_name, "text/csv")
 
 
-def download_file(label: str, path: str | Path, file_name: str, **options: Any) -> None:
-    """A download of a stored run's file (a trained model)."""
-    st.download_button(label, Path(path).read_bytes(), file_name, **options)
+def download_file(label: str, result, name: str, file_name: str, **options: Any) -> None:
+    """A download of the run's file ``name`` (a trained model), from the bytes the run holds or
+    the store. When the store entry was deleted under a run still on screen, one line says so and
+    "Train again" makes the page read the store afresh (and train the settings again)."""
+    data = result.file_bytes(name)
+    if data is not None:
+        st.download_button(label, data, file_name, **options)
+        return
+    st.warning(f"{label}: this run's files are gone from the store (deleted?); train again to download them.",
+               icon=":material/folder_off:")
+    if result.key and st.button("Train again", key=f"gone:{result.key}:{name}"):
+        from core import engine
+
+        engine.engine().forget(result.key)
+        st.rerun()

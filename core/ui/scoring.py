@@ -19,6 +19,8 @@ from core.errors import UserError
 def score(task: ModuleType, result, inputs: Any) -> Any:
     """``task.predict(result, inputs)`` on a worker, cached per (run, inputs). Raises UserError
     (one line) for a run that is not stored, inputs the task refuses, or no worker to answer."""
+    if result.not_stored:
+        raise UserError(f"scoring new inputs needs a stored run, and this one could not be saved ({result.not_stored})")
     if result.key is None:
         raise UserError("scoring new inputs needs a stored run: train it first")
     return _score(task.NAME, result.key, inputs)

@@ -29,7 +29,7 @@ from core.result import Progress, Result, jsonable
 from core.tasks.sentiment import baselines
 from core.tasks.sentiment.config import NAME, PRESETS, SCORERS, Config
 
-SCHEMA = 2  # 2: metrics["comparisons"] in the shared schema (core.comparisons)
+SCHEMA = 3  # 2: metrics["comparisons"] in the shared schema (core.comparisons); 3: tfidf.npz, no pickle
 SPLIT_SEED = 0  # the test split of a user's file: fixed, so every run is tested on the same sentences
 MIN_PER_CLASS = 10
 MONITOR = "accuracy"  # early stopping: see Trainer.fit (validation cross-entropy bottoms out at epoch 1-2)
@@ -38,6 +38,7 @@ MONITOR = "accuracy"  # early stopping: see Trainer.fit (validation cross-entrop
 BUNDLED_NOTE = ("Bundled corpus: the network and TF-IDF learn from its training sentences; its evaluation sentences "
                 "(written separately) are the test set.")
 BATCH_MAX = 5000  # sentences per predict call (the page sends a large file in chunks, with progress)
+TFIDF_FILE = "tfidf.npz"  # the TF-IDF baseline's arrays (baselines.TfidfLogreg.save; never a pickle)
 
 __all__ = ["LABELS", "NAME", "PRESETS", "SCHEMA", "Config", "SentimentData", "evaluate_file", "load_data", "predict",
            "train"]
@@ -179,11 +180,9 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
                 "val_accuracy": float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val])),
                 "attention_peak": models.attention_peak(classifier, test_ids) if config.arch == "transformer" else None}
 
-    import joblib
-
-    fd, tfidf_path = tempfile.mkstemp(suffix=".joblib", prefix="findl-sentiment-")
-    os.close(fd)
-    joblib.dump(tfidf, tfidf_path)
+    fd, tfidf_path = tempfile.mkstemp(suffix=".npz", prefix="findl-sentiment-")
+    with os.fdopen(fd, "wb") as handle:
+        tfidf.save(handle)
     arrays = {"test_texts": np.array(test_texts, dtype=str), "y_test": y_test.astype(np.int8),
               "probs_model": probs.astype(np.float32), "probs_tfidf_logreg": tfidf_probs.astype(np.float32),
               "pred_lexicon": predicted["lexicon"].astype(np.int8),
@@ -192,7 +191,7 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     info = {"notes": data.notes, "labels": list(LABELS)}
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info,
                   files={"model.keras": save_model(models.end_to_end(vectorizer, classifier), "sentiment"),
-                         "tfidf.joblib": tfidf_path})
+                         TFIDF_FILE: tfidf_path})
 
 
 # ---- scoring new sentences (on a worker, through Engine.predict; the CLI's --eval) ---------------
@@ -201,10 +200,12 @@ class _Loaded:
     classifier (explanations need the token ids), the TF-IDF model, the lexicon."""
 
     def __init__(self, result: Result):
+        if TFIDF_FILE not in result.files:
+            raise DataError("this run has no TF-IDF baseline file (stored by another version?): train it again")
+        self.tfidf = baselines.TfidfLogreg.load(result.files[TFIDF_FILE])  # refused before any model loads
         from core.device import tensorflow
 
         tf = tensorflow()
-        import joblib
         import keras
 
         from core.tasks.sentiment import layers  # noqa: F401  (registers the custom layers)
@@ -214,7 +215,6 @@ class _Loaded:
         self.classifier = next(layer for layer in model.layers if isinstance(layer, keras.Model))
         self.vocabulary = self.vectorizer.get_vocabulary()
         self.transformer = any(layer.name.startswith("block_") for layer in self.classifier.layers)
-        self.tfidf = joblib.load(result.files["tfidf.joblib"])
         self.lexicon = baselines.Lexicon.bundled()
         classifier = self.classifier
         self._logits = tf.function(lambda x: classifier(x, training=False), autograph=False,

@@ -4,27 +4,38 @@ fast bag of words and word pairs) and a finance lexicon with negation (a rule, n
 Both read words through ``sentences.tokens``, the exact words Keras TextVectorization gives the
 neural models, so "the network learned something the baseline could not" is not an artefact of
 different tokenisation. Both give one weight per token (``word_weights``) for the page to
-highlight. No TensorFlow here; the TF-IDF model pickles (joblib) as it is.
+highlight. No TensorFlow here.
+
+The fitted TF-IDF model is stored as plain arrays (``TfidfLogreg.save``/``load``: an ``.npz`` read
+with ``allow_pickle=False``), never as a pickle: loading a pickle runs whatever code the file names,
+and a store's checksums sit beside the files they check, so they prove nothing against a writer.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
+import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from core.data import sentences
 from core.data.sentences import LABELS, tokens
+from core.errors import DataError
 
 NEGATION_WINDOW = 3  # a cue ending within this many tokens before a term flips it
 _POLARITY = {"positive": 1, "negative": -1}
+# What ``TfidfLogreg.save`` writes beside the arrays and ``load`` requires: the vectorizer it rebuilds
+# must be the one that was fitted (a file from other code is refused, not misread).
+TFIDF_FORMAT = {"format": 1, "analyzer": "words_and_pairs", "sublinear_tf": True, "norm": "l2", "use_idf": True,
+                "smooth_idf": True}
 
 
 def words_and_pairs(text: str) -> list[str]:
     """Tokens and adjacent token pairs ("beat", "estimates", "beat estimates"): the TF-IDF
-    features. Module-level so a fitted vectorizer pickles."""
+    features."""
     words = tokens(text)
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
@@ -47,20 +58,64 @@ class TfidfLogreg:
         self.vectorizer = None  # a fitted sklearn TfidfVectorizer
         self.model = None  # a fitted sklearn LogisticRegression
 
-    def fit(self, texts: list[str], y) -> TfidfLogreg:
-        y = np.asarray(y, dtype=np.int64)
+    def _estimators(self, vocabulary: dict[str, int] | None = None):
         # scikit-learn imported here: the web server imports this module for the page, never fits
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        self.vectorizer = TfidfVectorizer(analyzer=words_and_pairs, min_df=1, sublinear_tf=True)
-        x = self.vectorizer.fit_transform(texts)
+        settings = {k: v for k, v in TFIDF_FORMAT.items() if k not in ("format", "analyzer")}
+        vectorizer = TfidfVectorizer(analyzer=words_and_pairs, min_df=1, vocabulary=vocabulary, **settings)
         # newton-cg: the same optimum as the default lbfgs, reached in ~5 iterations instead of ~50
         # (0.4 s instead of 6 s on the bundled 2,366 sentences x 25,545 features, 2 cores).
-        self.model = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced", solver="newton-cg",
-                                        random_state=self.seed)
-        self.model.fit(x, y)
+        model = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced", solver="newton-cg",
+                                   random_state=self.seed)
+        return vectorizer, model
+
+    def fit(self, texts: list[str], y) -> TfidfLogreg:
+        y = np.asarray(y, dtype=np.int64)
+        self.vectorizer, self.model = self._estimators()
+        self.model.fit(self.vectorizer.fit_transform(texts), y)
         return self
+
+    def save(self, file) -> None:
+        """Write the fitted model as arrays (a path or a binary file): the vocabulary in feature
+        order, idf, coefficients, intercepts, classes and ``TFIDF_FORMAT`` with C and seed as JSON."""
+        self._check_fitted()
+        vocabulary = self.vectorizer.vocabulary_
+        np.savez_compressed(file, vocabulary=np.array(sorted(vocabulary, key=vocabulary.get), dtype=str),
+                            idf=self.vectorizer.idf_, coef=self.model.coef_, intercept=self.model.intercept_,
+                            classes=self.model.classes_.astype(np.int64),
+                            settings=np.array(json.dumps({**TFIDF_FORMAT, "C": self.C, "seed": self.seed})))
+
+    @classmethod
+    def load(cls, file) -> TfidfLogreg:
+        """The model ``save`` wrote, rebuilt into fitted scikit-learn objects without unpickling
+        anything. A file that is not exactly that (a pickle, garbage, other settings, arrays of
+        the wrong kind or shape) is refused with a one-line DataError."""
+        try:
+            arrays = _arrays(file, ("vocabulary", "idf", "coef", "intercept", "classes", "settings"))
+            settings = json.loads(str(arrays["settings"]))
+            model = cls(seed=int(settings["seed"]), C=float(settings["C"]))
+            if {k: settings.get(k) for k in TFIDF_FORMAT} != TFIDF_FORMAT:
+                raise ValueError("it was written with other settings")
+            model._restore(**{k: v for k, v in arrays.items() if k != "settings"})
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise DataError(f"the stored TF-IDF baseline is not valid ({_first_line(exc)}); "
+                            "train the run again") from None
+        return model
+
+    def _restore(self, vocabulary, idf, coef, intercept, classes) -> None:
+        n, rows = len(vocabulary), 1 if len(classes) == 2 else len(classes)
+        if not (vocabulary.dtype.kind == "U" and vocabulary.ndim == idf.ndim == classes.ndim == intercept.ndim == 1
+                and idf.dtype.kind == coef.dtype.kind == intercept.dtype.kind == "f" and classes.dtype.kind == "i"
+                and coef.shape == (rows, n) and idf.shape == (n,) and intercept.shape == (rows,)
+                and 2 <= len(classes) == len(set(classes.tolist())) and set(classes.tolist()) <= set(range(len(LABELS)))
+                and np.isfinite(idf).all() and np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ValueError("its arrays have the wrong kind or shape")
+        self.vectorizer, self.model = self._estimators({word: i for i, word in enumerate(vocabulary.tolist())})
+        self.vectorizer.idf_ = idf
+        self.model.classes_, self.model.coef_, self.model.intercept_ = classes, coef, intercept
+        self.model.n_features_in_ = n
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """(n, 3) probabilities in LABELS order; a class absent from training gets 0."""
@@ -111,6 +166,25 @@ class TfidfLogreg:
     def _check_fitted(self) -> None:
         if self.model is None:
             raise RuntimeError("TfidfLogreg is not fitted: call fit() first")
+
+
+def _arrays(file, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The named arrays of an ``.npz``, never unpickling; anything else raises ValueError/TypeError."""
+    try:
+        npz = np.load(file, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        raise ValueError("it is not an .npz array file (a pickle, or damaged)") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):  # one bare .npy array
+        raise TypeError("it is not an .npz array file")
+    with npz:
+        missing = [name for name in names if name not in npz.files]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} missing")
+        return {name: npz[name] for name in names}
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
 
 
 class Lexicon:
