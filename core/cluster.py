@@ -18,13 +18,20 @@ takes what its model needs instead of the whole card. With several GPUs, worker 
 ``n % gpus`` (``core.engine.plugin.pin_gpu``). dask-cuda is not a dependency; a cluster of your
 own can still use ``dask cuda worker`` (``FINDL_SCHEDULER``). Not measured: no GPU was lent to
 this work; ``FINDL_WORKERS`` overrides the count.
+
+No HTTP server: Dask's scheduler and workers start one whatever ``dashboard_address`` says (its
+pages show the scheduler's address, without a login); the local cluster's start none unless
+``FINDL_DASHBOARD`` asks (``core.cluster_nodes``). When the cluster dies, the engine finds out
+through ``connected``/``answers``, lets go of the client (``discard_client``) and starts another.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +43,7 @@ from core.errors import EngineUnavailable
 CONFIG_DIR = Path(__file__).with_name("dask_config")  # DASK_CONFIG for a cluster of your own
 ROOT = Path(__file__).resolve().parents[1]  # where ``python -m core.cluster`` runs
 WORKERS_PER_GPU = 4
+LOCALHOST = "127.0.0.1"  # the local cluster listens on no other interface
 
 
 def configure_scheduler() -> None:
@@ -68,12 +76,22 @@ def default_workers(description: dict | None = None, cores: int | None = None) -
 
 
 def local_cluster(workers: int):
-    """``workers`` process workers, one thread each, on this machine (CPU or GPU alike)."""
-    from distributed import LocalCluster
+    """``workers`` process workers, one thread each, on this machine (CPU or GPU alike). No HTTP
+    server listens (``core.cluster_nodes`` says why) unless ``FINDL_DASHBOARD`` names the
+    dashboard's address; the workers' own pages then listen on free local ports."""
+    from distributed import Nanny, SpecCluster
 
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=os.environ.get("FINDL_DASHBOARD") or None, silence_logs=logging.ERROR,
-                        memory_limit=os.environ.get("FINDL_WORKER_MEMORY_LIMIT", "auto"))
+    from core.cluster_nodes import QuietScheduler, QuietWorker
+
+    dashboard = os.environ.get("FINDL_DASHBOARD", "").strip() or None
+    scheduler = {"cls": QuietScheduler, "options": {
+        "host": LOCALHOST, "port": 0, "dashboard": dashboard is not None, "dashboard_address": dashboard}}
+    worker = {"cls": Nanny, "options": {
+        "host": LOCALHOST, "nthreads": 1, "worker_class": QuietWorker, "silence_logs": logging.ERROR,
+        "memory_limit": os.environ.get("FINDL_WORKER_MEMORY_LIMIT", "auto"),
+        "dashboard": dashboard is not None, "dashboard_address": f"{LOCALHOST}:0" if dashboard else None}}
+    return SpecCluster(scheduler=scheduler, workers=dict.fromkeys(range(workers), worker), worker=worker,
+                       silence_logs=logging.ERROR)
 
 
 def start_client(scheduler: str | None = None, workers: int | None = None):
@@ -132,6 +150,51 @@ def stop_client(client) -> None:
             process.wait(30)
         except Exception:  # still closing after 30 s: it exits with its parent anyway
             process.kill()
+
+
+def connected(client) -> bool:
+    """Whether ``client`` still has its cluster: not when the local cluster process it started has
+    exited, nor once it lost the scheduler (status "connecting": Dask tries to reconnect for the
+    client's timeout, and a call meanwhile blocks until it gives up, 20-30 s)."""
+    process = getattr(client, "findl_cluster_process", None)
+    return client.status == "running" and (process is None or process.poll() is None)
+
+
+def answers(client, timeout: float = 5.0) -> bool:
+    """Whether the scheduler answers a small request within ``timeout`` seconds: after a call
+    failed with a connection error, tells a lost scheduler from a lost worker."""
+    try:
+        client.sync(client.scheduler.identity, n_workers=0, callback_timeout=timeout)
+    except Exception:  # any failure to answer is the answer
+        return False
+    return True
+
+
+def disconnection(client) -> str:
+    """Why ``client`` lost its cluster, in a few words for the page."""
+    process = getattr(client, "findl_cluster_process", None)
+    code = process.poll() if process is not None else None
+    if code is not None:
+        return f"the local Dask cluster was killed (signal {-code})" if code < 0 else \
+            f"the local Dask cluster exited (code {code})"
+    return "the connection to the Dask scheduler was lost"
+
+
+def discard_client(client) -> None:
+    """Let go of a client whose cluster is gone: whatever is left of the local cluster it started
+    is killed (its whole process group: worker processes outliving a killed cluster process would
+    hold their memory, and a GPU's), and the client is closed, or left to close itself."""
+    process = getattr(client, "findl_cluster_process", None)
+    if process is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # its own session (``_start_local_cluster``)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(10)
+    if client.status == "running":  # a scheduler that stopped answering: close it ourselves
+        with contextlib.suppress(Exception):  # it failed already; nothing is left to close cleanly
+            client.close(timeout=5)
+    # "connecting": the client closes itself once it gives up reconnecting (closing it now cancels
+    # that loop, which Dask logs as an error with a traceback); "closed": nothing to do
 
 
 def _alive(pid: int) -> bool:

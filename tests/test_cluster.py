@@ -1,5 +1,6 @@
 """Which local cluster the server starts: process workers, several per GPU on a GPU machine (the
-reasoning is in core/cluster.py), never dask-cuda's LocalCUDACluster. No cluster is started."""
+reasoning is in core/cluster.py), never dask-cuda's LocalCUDACluster. No cluster is started
+(tests/test_cluster_recovery.py starts one to check it runs no HTTP server)."""
 
 import sys
 import types
@@ -51,13 +52,14 @@ def test_a_gpu_server_starts_process_workers_sharing_the_gpu(monkeypatch):
     made = []
     import distributed
 
-    monkeypatch.setattr(distributed, "LocalCluster", lambda **kwargs: made.append(kwargs) or "cluster")
+    monkeypatch.setattr(distributed, "SpecCluster", lambda **kwargs: made.append(kwargs) or "cluster")
     cuda = types.ModuleType("dask_cuda")
     cuda.LocalCUDACluster = lambda **kwargs: pytest.fail("LocalCUDACluster chosen")
     monkeypatch.setitem(sys.modules, "dask_cuda", cuda)
     assert cluster.local_cluster(asked[0]) == "cluster"
-    assert made[0]["n_workers"] == cluster.WORKERS_PER_GPU and made[0]["threads_per_worker"] == 1
-    assert made[0]["processes"] is True
+    workers = made[0]["workers"]
+    assert len(workers) == cluster.WORKERS_PER_GPU and all(w["options"]["nthreads"] == 1 for w in workers.values())
+    assert all(w["cls"] is distributed.Nanny for w in workers.values())  # each worker a process of its own
 
 
 def test_workers_spread_over_several_gpus(monkeypatch):

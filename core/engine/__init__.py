@@ -25,7 +25,8 @@ One idea per module:
   killed mid-training (kill -9, out of memory) is not retried behind the user's back
   (``allowed-failures: 0`` in ``core/dask_config/findl.yaml``): the job fails with a clear
   message; "Train again" submits afresh. The store's atomic writes mean nothing half-written is
-  ever read.
+  ever read. A cluster that dies (killed, the scheduler gone) fails its jobs with one line, and
+  the engine starts a new one in the background (``registry``: ``Engine._through``).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from core.store import Store
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 KILLED = ("the worker training this run stopped (killed or out of memory); nothing was stored. "
           "Press 'Train again' to retry")
+STOPPED = "the training engine stopped ({why}); nothing was stored. Press 'Train again' to retry"
 
 
 @dataclass

@@ -57,11 +57,14 @@ def sidebar_status() -> None:
     from core import engine
     from core.store import Store
 
-    load = engine.engine().snapshot()  # starts the engine in the background on first use
+    runner = engine.engine()
+    load = runner.snapshot()  # starts the engine in the background on first use
     st.sidebar.caption(f"**Device:** {_device_label()}")
     status = _store_status(Store().location)
     st.sidebar.caption(f"**Result store:** {status['entries']} runs · `{status['location']}`")
-    workers = f"{load['workers']} worker{'s' if load['workers'] != 1 else ''}" if load["workers"] else "starting…"
+    problem = None if load["workers"] else runner.problem  # a cluster that died: why, while the next one starts
+    workers = (f"{load['workers']} worker{'s' if load['workers'] != 1 else ''}" if load["workers"]
+               else f"not running ({problem}); starting again…" if problem else "starting…")
     st.sidebar.caption(f"**Training engine:** {workers}"
                        + (f" · {load['running']} running, {load['queued']} queued" if load["running"] or load["queued"] else ""))
 
