@@ -10,7 +10,8 @@ closed tab's files for good (a session that expires from its reconnect storage i
 its files being removed). Here a session *holds* its upload (one per page slot); the bytes are
 taken out of Streamlit's store once read; parsed data is kept by reference (no copies), keyed by
 the file's sha256, evicted oldest first beyond ``PARSED_BUDGET``; a session gone for ``GRACE_S``
-(Streamlit lets a dropped connection resume for two minutes) or a file removed in its widget
+(less than ``server.disconnectedSessionTTL``, 60 s in ``.streamlit/config.toml``, after which
+Streamlit drops the session and with it the page script's own references to the file and its data) or a file removed in its widget
 releases the file, and with its last holder the bytes and everything parsed from them go.
 """
 
@@ -30,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 PARSED_BUDGET = 512 * 2**20  # bytes of parsed upload data kept; the newest entry stays even when larger
-GRACE_S = 90.0  # a closed tab's upload is released this long after its session stopped being active
-SWEEP_S = 15.0  # how often the server looks for sessions that are gone
+GRACE_S = 45.0  # a closed tab's upload is released this long after its session stopped being active
+SWEEP_S = 10.0  # how often the server looks for sessions that are gone
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +154,24 @@ class Uploads:
         while True:
             time.sleep(SWEEP_S)
             self.sweep()
+            _expire_closed_sessions()
+
+
+def _expire_closed_sessions() -> None:
+    """Make Streamlit drop the sessions of tabs closed longer than ``disconnectedSessionTTL``.
+    It keeps them in a TTL cache that only expires entries when another session is stored, so
+    after the last tab of a class closed, a closed session stayed for good, and with it its
+    widgets' callbacks, whose globals are its page script's: the upload and the table parsed from
+    it (seen in ``bench/upload_memory.py``: nothing was freed). Private attributes of the pinned
+    Streamlit, looked up defensively: without them memory is freed at the next disconnect instead."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    storage = getattr(getattr(runtime.get_instance(), "_session_mgr", None), "_session_storage", None)
+    expire = getattr(getattr(storage, "_cache", None), "expire", None)
+    if callable(expire):
+        expire()
 
 
 def _session_is_active(session_id: str) -> bool:
