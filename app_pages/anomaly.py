@@ -97,7 +97,7 @@ rules = [r for r in thresholds.RULES if r != "best_f1" or ("y_val" in a and a["y
 reported = m.get("threshold") or {}  # the rule the run reports (runs stored before it: the old default)
 first = reported.get("rule", rules[-1])
 rule = c1.selectbox("Threshold rule", rules, index=rules.index(first) if first in rules else len(rules) - 1,
-                    key="an:rule", format_func=lambda r: f"{r}: {thresholds.EXPLAIN[r]}")
+                    key="an:rule", format_func={r: f"{r}: {thresholds.EXPLAIN[r]}" for r in rules}.__getitem__)
 if rule == reported.get("rule") and "why" in reported:
     c1.caption(f"The run's own threshold: {reported['why']}.")
 k_std = c2.number_input("k (mean + k·std)", 0.0, 20.0, 1.0, 0.5, key="an:kstd") if rule == "mean_std" else 1.0
@@ -158,7 +158,7 @@ def why_flagged_tab() -> None:
     order = a["explain_rows"]
     labels = [f"#{i + 1}: error {a['ae_test'][row]:.3g}" + (f", label {int(a['y_test'][row])}" if "y_test" in a
                                                               else "") for i, row in enumerate(order[:50])]
-    pick = st.selectbox("One of the highest-scored test rows", range(len(labels)), format_func=lambda i: labels[i],
+    pick = st.selectbox("One of the highest-scored test rows", range(len(labels)), format_func=labels.__getitem__,
                         key="an:explain")
     st.plotly_chart(charts.why_flagged(result, pick), key="an:why")
 

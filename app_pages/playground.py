@@ -26,10 +26,6 @@ controls = page.controls
 sb = st.sidebar
 
 
-def _regenerate() -> None:
-    st.session_state["pg.data_seed"] = int(st.session_state.get("pg.data_seed", 0)) + 1
-
-
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
 dataset = controls.select("dataset", "Dataset", format_func=lambda d: d, where=sb)
@@ -44,8 +40,8 @@ if dataset == "csv":
     controls.select("split", "Test points", where=sb, horizontal=True,
                     format_func=lambda s: {"auto": "auto", "random": "random", "time": "last rows (time order)"}[s])
 controls.number("data_seed", "Data seed", where=sb)
-sb.button("New data", on_click=_regenerate, help="Draw a new sample (next data seed).", icon=":material/casino:",
-          width="stretch")
+controls.bump_button("data_seed", "New data", where=sb, help="Draw a new sample (next data seed).",
+                     icon=":material/casino:", width="stretch")
 
 # the batch size caption below counts training rows: the data comes before the settings are complete
 data = page.draft_data(upload, "Upload a CSV with columns x1, x2, label in the sidebar (or pick a generated "

@@ -113,7 +113,7 @@ else:
                         unsafe_allow_html=True)
         if out["transformer"] and len(out["words"]):
             maps = np.asarray(out["attention"])
-            block = st.selectbox("Block", range(maps.shape[0]), format_func=lambda b: f"block {b + 1}",
+            block = st.selectbox("Block", range(maps.shape[0]), format_func=[f"block {b + 1}" for b in range(maps.shape[0])].__getitem__,
                                  key="se:block") if maps.shape[0] > 1 else 0
             st.plotly_chart(charts.attention(maps, out["words"], block), key="se:attention")
             st.caption("Attention shows where information flows between words, not proof of what decided the "

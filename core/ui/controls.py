@@ -152,11 +152,12 @@ class Controls:
     def select(self, name: str, label: str, options: Sequence[Any] | None = None,
                format_func: Callable[[Any], str] = str, where=st, horizontal: bool = False) -> Any:
         options = list(options or self.cls.meta(name)["choices"])
+        labels = _labels(options, format_func)
         if horizontal:
-            value = where.radio(label, options, key=self.key(name), format_func=format_func,
+            value = where.radio(label, options, key=self.key(name), format_func=labels,
                                 help=self._help(name), horizontal=True)
         else:
-            value = where.selectbox(label, options, key=self.key(name), format_func=format_func,
+            value = where.selectbox(label, options, key=self.key(name), format_func=labels,
                                     help=self._help(name))
         return self._record(name, value)
 
@@ -166,9 +167,14 @@ class Controls:
     def multiselect(self, name: str, label: str, options: Sequence[Any] | None = None,
                     format_func: Callable[[Any], str] = str, where=st) -> tuple:
         options = list(options or self.cls.meta(name)["choices"])
-        value = where.multiselect(label, options, key=self.key(name), format_func=format_func,
+        value = where.multiselect(label, options, key=self.key(name), format_func=_labels(options, format_func),
                                   help=self._help(name))
         return self._record(name, tuple(value))
+
+    def bump_button(self, name: str, label: str, where=st, **options: Any) -> None:
+        """A button that adds 1 to the whole-number setting ``name`` (the playground's "New data":
+        the next data seed)."""
+        where.button(label, on_click=_bump, args=(self.key(name),), **options)
 
     def int_list(self, name: str, label: str, item_label: str = "layer", where=st) -> tuple[int, ...]:
         """A count slider plus one number box per item (hidden layer sizes), limits from the Config."""
@@ -261,3 +267,15 @@ def lesson_markdown(lesson: dict) -> str:
         mark, verdict = _MARKS[claim["holds"]]
         lines.append(f"- {mark} **{verdict}:** {claim['text']} ({claim['evidence']})")
     return "\n".join(lines)
+
+
+def _labels(options: Sequence[Any], format_func: Callable[[Any], str]) -> Callable[[Any], str]:
+    """The options' labels, computed now, as the function a widget keeps. Not the page's own
+    function: a widget keeps its ``format_func`` in the session state, and a function defined in a
+    page script keeps that script's globals alive (an uploaded file, the table parsed from it)
+    for as long as Streamlit keeps the session, after the tab closed too."""
+    return {option: format_func(option) for option in options}.__getitem__
+
+
+def _bump(key: str) -> None:
+    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
