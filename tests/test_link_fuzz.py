@@ -6,9 +6,9 @@ the list, rotated so that each setting meets each value; the page must render wi
 (What the warnings show of such values is ``tests/test_escaping.py``'s business.)"""
 
 import pytest
+
 from core import catalog
 from core.tasks import get_task
-
 from tests.test_app import _open
 
 GARBAGE = (

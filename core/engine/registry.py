@@ -396,6 +396,8 @@ class Engine:
             try:
                 with self._through(job.future.client) as client:
                     if job.state == QUEUED:
+                        # the Event too: a task Dask hands to a worker as it is cancelled ends there
+                        self._cancel_event(job.dask_key, client).set()
                         client.cancel(job.future)
                         self._end(job, CANCELLED, error="cancelled before it started")
                     else:

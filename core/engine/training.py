@@ -43,6 +43,10 @@ class _DaskCancel:
     def set(self) -> None:
         self._event.set()
 
+    def asked_already(self) -> bool:
+        """Whether the cancel came before the training started (no effect on the polling)."""
+        return self._event.is_set()
+
 
 class _Publisher:
     """Progress listener on the worker: the latest event and the scalar history, sent to the
@@ -104,7 +108,10 @@ def train_on_worker(task_module: str, config_values: dict, data: Any, store_loca
     task = importlib.import_module(task_module)
     config = task.Config(**config_values)
     client = get_client()
-    progress = Progress(cancel=_DaskCancel(f"findl-cancel-{job_key}"))
+    cancel = _DaskCancel(f"findl-cancel-{job_key}")
+    if cancel.asked_already():  # cancelled while queued, and handed to this worker all the same
+        return {"state": CANCELLED, "error": "cancelled before it started"}
+    progress = Progress(cancel=cancel)
     progress.listener = _Publisher(client, job_key, progress)
     try:
         if data is None:
