@@ -37,6 +37,16 @@ def _no_network(monkeypatch, request):
     yield
 
 
+@pytest.fixture
+def no_training(monkeypatch):
+    """Pages stop after their settings and data: no engine, no cluster, no training. For what a
+    page says before its run panel (link warnings, data errors and notes)."""
+    from core.ui import frame, job_panel
+
+    monkeypatch.setattr(job_panel, "run", lambda *a, **k: None)
+    monkeypatch.setattr(frame, "sidebar_status", lambda: None)
+
+
 @contextlib.contextmanager
 def _environ(**values: str):
     saved = {name: os.environ.get(name) for name in values}
@@ -110,6 +120,7 @@ def lessons(tmp_path_factory) -> LessonRuns:
     return LessonRuns(tmp_path_factory.mktemp("lessons"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test that reads the lesson
     store runs in one worker, so each preset still trains once per session and the prewarm lines

@@ -78,15 +78,6 @@ def test_plotly_escape_leaves_no_tag(payload):
 
 
 # ---- the pages ---------------------------------------------------------------------------------
-@pytest.fixture
-def no_training(monkeypatch):
-    """Pages stop after their settings and data: no engine, no cluster, no training. What is
-    tested (warnings, data errors and notes) comes before the run panel."""
-    from core.ui import frame, job_panel
-
-    monkeypatch.setattr(job_panel, "run", lambda *a, **k: None)
-    monkeypatch.setattr(frame, "sidebar_status", lambda: None)
-
 
 def _messages(at: AppTest) -> list[str]:
     return [e.value for kind in ("error", "warning", "info", "success", "caption") for e in getattr(at, kind)]

@@ -237,3 +237,22 @@ def test_a_page_upload_is_read_once_and_released_when_removed_in_the_widget():
     at.run()
     assert UPLOADS.held("test session id", "pg") is None
     assert any("Upload a CSV" in i.value for i in at.info)
+
+
+def test_a_feature_table_read_in_pieces_is_the_table_read_whole(monkeypatch):
+    """``tabular.from_csv`` parses a large upload a piece at a time (the server never holds the
+    whole parsed table beside the matrix it builds): pieces of 7 rows give the same matrix, labels,
+    notes and amounts, also when a column turns to text in a later piece and another is constant."""
+    from core.data import tabular
+
+    rows = ["a;b;c;Label;Amount;const"] + [
+        f"{i / 10:.1f};{'x' if i == 300 else str(i % 5).replace('.', ',')};{i % 7},5;{int(i % 41 == 0)};{i % 13};5"
+        for i in range(450)]
+    data = "\n".join(rows).encode()
+    whole = tabular.from_csv(data)
+    monkeypatch.setattr(tabular, "PIECE_ROWS", 7)
+    pieces = tabular.from_csv(data)
+    assert pieces.feature_names == whole.feature_names == ["a", "c", "Amount"]
+    assert np.array_equal(pieces.x, whole.x) and np.array_equal(pieces.y, whole.y)
+    assert np.array_equal(pieces.amount, whole.amount) and pieces.notes == whole.notes
+    assert any("Ignored non-numeric column(s): b" in note for note in pieces.notes)

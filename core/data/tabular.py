@@ -24,6 +24,7 @@ MIN_ROWS = 400
 # 50 MB that price and 2-D files get. 200 MB is Streamlit's own upload limit (ULB's 284,807-row
 # card file is 150 MB); pandas holds such a file in well under 1 GB.
 MAX_BYTES = 200 * 1024 * 1024
+PIECE_ROWS = 50_000  # rows parsed at a time (``from_csv``)
 
 
 @dataclass(frozen=True)
@@ -38,34 +39,44 @@ class Table:
 
 def from_csv(source: csvio.Source) -> Table:
     file = csvio.read(source, max_bytes=MAX_BYTES)
-    frame = file.frame()
     notes = list(file.notes)
     decimal_comma = file.delimiter != ","
-    label_column = csvio.find_column(frame, *LABEL_NAMES)
-    y = _labels(frame, label_column, file.name) if label_column is not None else None
-    if len(frame) < MIN_ROWS:
-        raise DataError(f"{file.name} has {len(frame)} rows; at least {MIN_ROWS} are needed "
+    # Read in pieces into one float64 matrix (and the labels): a 190 MB upload is parsed on the
+    # web server, whose memory a class shares, and never exists there as a whole table as well.
+    x = names = label_column = None
+    labels, ignored, rows = [], set(), 0
+    for frame in file.frames(PIECE_ROWS):
+        if x is None:
+            label_column = csvio.find_column(frame, *LABEL_NAMES)
+            names = [str(column) for column in frame.columns if column != label_column]
+            x = np.empty((file.lines(), len(names)))
+        if label_column is not None:
+            labels.append(_labels(frame, label_column))
+        for j, column in enumerate(column for column in frame.columns if column != label_column):
+            if j in ignored:
+                continue
+            try:
+                x[rows:rows + len(frame), j] = csvio.numeric_column(frame, column, decimal_comma).to_numpy(np.float64)
+            except DataError:
+                ignored.add(j)
+        rows += len(frame)
+    y = np.concatenate(labels) if labels else None
+    if y is not None and y.min() == y.max():
+        raise DataError(f"label column '{label_column}' of {file.name} holds only {int(y[0])}s: both classes are "
+                        "needed to evaluate (remove the column to train without labels)")
+    if rows < MIN_ROWS:
+        raise DataError(f"{file.name} has {rows} rows; at least {MIN_ROWS} are needed "
                         "(training, validation and test rows in time order)")
-    # One float64 matrix filled column by column (no second copy of every column beside the
-    # frame): a 190 MB upload is parsed on the web server, and its memory is what a class shares.
-    candidates = [column for column in frame.columns if column != label_column]
-    amount_column = csvio.find_column(candidates, *AMOUNT_NAMES)
-    x = np.empty((len(frame), len(candidates)))
-    names, ignored = [], []
-    for column in candidates:
-        try:
-            x[:, len(names)] = csvio.numeric_column(frame, column, decimal_comma).to_numpy(np.float64)
-            names.append(str(column))
-        except DataError:
-            ignored.append(str(column))
-    columns_found = list(frame.columns)
-    del frame
+    x = x[:rows]
     if ignored:
-        notes.append(f"Ignored non-numeric column(s): {csvio.listed(ignored)}.")
+        notes.append(f"Ignored non-numeric column(s): {csvio.listed(names[j] for j in sorted(ignored))}.")
+        keep = [j for j in range(len(names)) if j not in ignored]
+        if not keep:
+            raise DataError(f"{file.name} has no numeric columns to learn from (only "
+                            f"{csvio.listed([*names, *([label_column] if label_column is not None else [])])})")
+        x, names = x[:, keep], [names[j] for j in keep]
     if not names:
-        raise DataError(f"{file.name} has no numeric columns to learn from (only {csvio.listed(columns_found)})")
-    if len(names) < x.shape[1]:
-        x = x[:, :len(names)].copy()
+        raise DataError(f"{file.name} has no numeric columns to learn from (only {csvio.listed([label_column])})")
     for j, name in enumerate(names):
         bad = ~np.isfinite(x[:, j])
         if bad.any():
@@ -79,19 +90,17 @@ def from_csv(source: csvio.Source) -> Table:
         x = x[:, varies]
     if not names:
         raise DataError(f"every numeric column of {file.name} is constant: nothing to learn from")
-    amount = x[:, names.index(str(amount_column))] if amount_column is not None and str(amount_column) in names else None
+    x = np.ascontiguousarray(x)  # a copy only where columns were dropped
+    amount_column = csvio.find_column(names, *AMOUNT_NAMES)
+    amount = x[:, names.index(amount_column)] if amount_column is not None else None
     return Table(x=x, feature_names=names, y=y, amount=amount,
                  fingerprint=file.fingerprint, notes=notes)
 
 
-def _labels(frame: pd.DataFrame, column, name: str) -> np.ndarray:
+def _labels(frame: pd.DataFrame, column) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = ~values.isin([0, 1])
     if bad.any():
         found = ", ".join(f"'{v}'" for v in frame[column][bad].astype(str).unique()[:3])
         raise DataError(f"label column '{column}' must hold 0 (normal) or 1 (anomaly); found {found}")
-    y = values.to_numpy(np.int8)
-    if y.min() == y.max():
-        raise DataError(f"label column '{column}' of {name} holds only {int(y[0])}s: both classes are needed to "
-                        "evaluate (remove the column to train without labels)")
-    return y
+    return values.to_numpy(np.int8)
