@@ -266,7 +266,7 @@ def cmd_prewarm(args) -> int:
             for preset in (args.preset or list(task.PRESETS)):
                 config = preset_config(task, preset)
                 # a task's companions (the forecast's walk-forward run) train for the same settings
-                companions = hook(task, "companions")
+                companions = None if args.no_companions else hook(task, "companions")
                 for each in [task, *(companions(config) if companions else [])]:
                     out = _train_one(trainer, each, config, None)
                     state = "cached" if out["cached"] else f"trained {out['seconds']:.1f} s"
@@ -334,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prewarm", help="train lesson presets into the store")
     p.add_argument("--task")
     p.add_argument("--preset", action="append")
+    p.add_argument("--no-companions", action="store_true",
+                   help="only the presets' own runs, not their companions (the forecast's walk-forward, "
+                        "which its tab then trains on demand)")
     p.add_argument("--scheduler", metavar="ADDR", help="train on this Dask cluster (default: FINDL_SCHEDULER)")
     p.set_defaults(func=cmd_prewarm)
     p = sub.add_parser("bench", help="speed against reference implementations")

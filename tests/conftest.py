@@ -63,7 +63,9 @@ def _environ(**values: str):
 
 class LessonRuns:
     """A store holding the lesson presets, filled one task at a time by ``findl prewarm --task``
-    (in this process: no second TensorFlow import), the command a teacher runs before class."""
+    (in this process: no second TensorFlow import), the command a teacher runs before class,
+    without the companion runs (the forecast's walk-forward): no test reads them, and
+    ``tests/test_cli.py`` checks that prewarm trains them on one preset."""
 
     def __init__(self, root: Path):
         self.location = str(root / "store")
@@ -78,7 +80,7 @@ class LessonRuns:
             out, err = io.StringIO(), io.StringIO()
             with _environ(FINDL_STORE=self.location, FINDL_DEBUG="1"), \
                     contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = cli.main(["prewarm", "--task", task_name])
+                code = cli.main(["prewarm", "--task", task_name, "--no-companions"])
             assert code == 0, err.getvalue()
             self._prewarm_lines[task_name] = out.getvalue().strip().splitlines()
         return self._prewarm_lines[task_name]

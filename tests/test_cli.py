@@ -119,11 +119,14 @@ def test_prewarm_trains_presets_once():
 
 
 @pytest.mark.slow
-def test_prewarm_trains_every_preset_of_every_task(lessons):
+def test_prewarm_trains_every_preset_of_every_task(lessons, monkeypatch, capsys):
     """The lesson presets a teacher prewarms before class all train (full settings, fresh store),
-    each followed by its companion runs (the forecast's walk-forward when walk_forward > 0); a
-    second ``findl prewarm`` (every task) finds them all in the store."""
-    from core.tasks import get_task, hook, preset_config, task_names
+    a preset with the settings of an earlier one is a store hit, and a second ``findl prewarm``
+    (every task) finds them all in the store. Companion runs (the forecast's walk-forward when
+    walk_forward > 0) follow their preset; the session's store is prewarmed without them
+    (``--no-companions``), so they are checked on two forecast presets here."""
+    from core import cli
+    from core.tasks import get_task, preset_config, task_names
 
     lines = [line for t in task_names() for line in lessons.prewarm(t)]  # the session's one training of each
     expected, seen = [], set()
@@ -131,14 +134,18 @@ def test_prewarm_trains_every_preset_of_every_task(lessons):
         task = get_task(t)
         for p in task.PRESETS:
             config = preset_config(task, p)
-            companions = (hook(task, "companions") or (lambda c: []))(config)
-            # a preset with the settings of an earlier one (another lesson on the same run) is a store hit
-            state = "cached" if (t, config) in seen else "trained"
+            expected.append((f"{t}/{p}", "cached" if (t, config) in seen else "trained"))
             seen.add((t, config))
-            expected += [(f"{t}/{p}", state), *((f"{c.NAME}/{p}", state) for c in companions)]
-    assert ("forecast-walk-forward/lstm-vs-random-walk", "trained") in expected
-    assert "forecast-walk-forward/price-level-illusion" not in [e[0] for e in expected]  # walk_forward=0
     assert [(line.split(":")[0], line.split(": ")[1].split()[0]) for line in lines] == expected, lines
-    again = findl("prewarm", env={"FINDL_STORE": lessons.location})
+
+    monkeypatch.setenv("FINDL_STORE", lessons.location)
+    capsys.readouterr()
+    assert cli.main(["prewarm", "--task", "forecast", "--preset", "lstm-vs-random-walk",
+                     "--preset", "price-level-illusion"]) == 0  # in this process: TensorFlow is loaded
+    companions = [(line.split(":")[0], line.split(": ")[1].split()[0]) for line in capsys.readouterr().out.splitlines()]
+    assert companions == [("forecast/lstm-vs-random-walk", "cached"),
+                          ("forecast-walk-forward/lstm-vs-random-walk", "trained"),
+                          ("forecast/price-level-illusion", "cached")]  # walk_forward=0: no companion
+    again = findl("prewarm", "--no-companions", env={"FINDL_STORE": lessons.location})
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip().splitlines() == [f"{name}: cached" for name, _ in expected]
