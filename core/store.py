@@ -247,6 +247,24 @@ class Store:
             if lock is not None:
                 lock.release()
 
+    def keep_source(self, raw: bytes) -> str | None:
+        """The file ``raw`` in ``.sources/<sha256>`` of a local store (written once, atomically),
+        for workers to read instead of receiving its parsed data; None for a remote store or one
+        that cannot be written (the caller sends the data then)."""
+        if self.fs is not None:
+            return None
+        folder = self.root / ".sources"
+        target = folder / hashlib.sha256(raw).hexdigest()
+        try:
+            if not target.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f".tmp-{uuid.uuid4().hex}"
+                tmp.write_bytes(raw)
+                os.replace(tmp, target)
+        except OSError:
+            return None
+        return str(target)
+
     def status(self) -> dict[str, Any]:
         entries = 0
         size = 0

@@ -52,6 +52,8 @@ def train(config: Config, data, progress) -> Result:
 
 
 def load_data(config: Config, path=None):
+    if path is not None:  # "parsed" from a file: its text is the fingerprint
+        return Data(fingerprint=Path(path).read_text())
     return Data(generated=config.generated)
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from core import engine
 from core.cluster import start_client, stop_client
+from core.engine.training import SourceFile
 from core.errors import UserError
 from core.store import Store
 
@@ -276,10 +277,31 @@ def test_predict_scores_new_inputs_on_a_worker_with_the_run_kept_loaded(eng, tmp
         eng.predict(fake, "0" * 64, [1])
 
 
+def test_data_parsed_from_an_upload_travels_as_a_file_in_the_store(eng, tmp_path, monkeypatch):
+    """An upload's parsed data is not put in the task graph (the server kept the serialised copy
+    while the job lived: 180 MB for a 190 MB table): the file goes into the store once and the
+    worker parses it, its fingerprint checked against the server's."""
+    from core.data import sources
+
+    monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
+    uploaded = fake.Data(fingerprint="rows of an upload")
+    sources.remember(uploaded, b"rows of an upload")
+    sent = engine.shipped(uploaded, Store())
+    assert isinstance(sent, SourceFile) and Path(sent.path).read_bytes() == b"rows of an upload"
+    assert engine.shipped(uploaded, Store()) == sent  # the same file, written once
+    assert Store().status()["entries"] == 0  # not a store entry
+    run = _done(eng, eng.submit(fake, fake.Config(value=7), uploaded))
+    assert run.metrics["data_pid"] == run.metrics["pid"] != os.getpid()  # parsed on the worker
+    tampered = fake.Data(fingerprint="what the server parsed")
+    sources.remember(tampered, b"other rows")
+    job = eng.wait(eng.submit(fake, fake.Config(value=8), tampered), 60)
+    assert job.state == engine.FAILED and "differs from the server's" in job.error
+
+
 def test_data_made_from_the_config_is_rebuilt_on_the_worker_not_shipped(eng, tmp_path, monkeypatch):
     monkeypatch.setenv("FINDL_STORE", str(tmp_path / "store"))
     generated = fake.load_data(fake.Config(value=4, generated=True))
-    assert engine.shipped(generated) is None and engine.shipped(DATA) is DATA
+    assert engine.shipped(generated, Store()) is None and engine.shipped(DATA, Store()) is DATA
     rebuilt = _done(eng, eng.submit(fake, fake.Config(value=4, generated=True), generated))
     assert rebuilt.metrics["data_pid"] == rebuilt.metrics["pid"] != os.getpid()
     sent = _done(eng, eng.submit(fake, fake.Config(value=5), DATA))

@@ -253,7 +253,7 @@ class Engine:
             with self._through(client):
                 client.set_metadata(["findl", dask_key], {"started": None})
                 self._cancel_event(dask_key, client).clear()  # an earlier cancel of these settings is over
-                future = client.submit(train_on_worker, task.__name__, config.to_values(), shipped(data),
+                future = client.submit(train_on_worker, task.__name__, config.to_values(), shipped(data, store),
                                        store.location, dask_key, data.fingerprint, key=dask_key, pure=False,
                                        priority=-next(self._tickets))
             job = Job(key, dask_key, task, config, store, future, next(self._tickets))
@@ -379,6 +379,8 @@ class Engine:
         self.refresh(job)
         with job._lock, self._lock:
             if job.state == QUEUED and not job.watchers and job.future is not None:
+                with contextlib.suppress(EngineGone, OSError), self._through(job.future.client) as client:
+                    self._cancel_event(job.dask_key, client).set()  # as ``cancel``: a task handed out meanwhile ends
                 job.future.release()
                 job.future = None
                 self._jobs.pop(key, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -68,20 +69,36 @@ class _Publisher:
             self.publish(event)
 
 
-def shipped(data: Any) -> Any:
+@dataclass(frozen=True)
+class SourceFile:
+    """Data a job does not carry: the worker parses the file at ``path`` (in the store)."""
+
+    path: str
+
+
+def shipped(data: Any, store: Store) -> Any:
     """What a job sends to the worker: nothing for data a task can rebuild from the config alone
-    (``data.from_config``: generated or bundled), else the data. Generated card transactions are
-    ~20 MB pickled; in the task graph they sit on the scheduler for as long as the job waits in
-    the queue, once per queued job (forty students, forty copies)."""
-    return None if getattr(data, "from_config", False) else data
+    (``data.from_config``: generated or bundled); for data parsed from a file the server still
+    holds (an upload, ``core.data.sources``), the file put in a local store (``SourceFile``);
+    else the data. Generated card transactions are ~20 MB pickled and a large upload 180 MB; in
+    the task graph they sit on the server and the scheduler for as long as the job lives, once
+    per queued job (forty students, forty copies)."""
+    from core.data import sources
+
+    if getattr(data, "from_config", False):
+        return None
+    raw = sources.raw_of(data)
+    path = store.keep_source(raw) if raw is not None else None
+    return data if path is None else SourceFile(path)
 
 
-def _worker_data(task: ModuleType, config, fingerprint: str) -> Any:
-    """``task.load_data(config)`` on the worker, the last two kept (a second run on the same rows
-    with other model settings loads nothing). The fingerprint must be the server's."""
+def _worker_data(task: ModuleType, config, fingerprint: str, source: SourceFile | None = None) -> Any:
+    """``task.load_data(config)`` (or of the ``source`` file) on the worker, the last two kept (a
+    second run on the same rows with other model settings loads nothing). The fingerprint must be
+    the server's."""
 
     def load():
-        data = task.load_data(config)
+        data = task.load_data(config, source.path) if source is not None else task.load_data(config)
         if data.fingerprint != fingerprint:
             raise RuntimeError(f"{task.NAME}: data rebuilt on the worker differs from the server's "
                                f"({data.fingerprint[:12]} vs {fingerprint[:12]}); check the versions match")
@@ -114,8 +131,8 @@ def train_on_worker(task_module: str, config_values: dict, data: Any, store_loca
     progress = Progress(cancel=cancel)
     progress.listener = _Publisher(client, job_key, progress)
     try:
-        if data is None:
-            data = _worker_data(task, config, fingerprint)
+        if data is None or isinstance(data, SourceFile):
+            data = _worker_data(task, config, fingerprint, data)
         result = jobs.execute(task, config, data, Store(store_location), progress)
     except Cancelled:
         return {"state": CANCELLED, "error": "cancelled"}

@@ -31,8 +31,12 @@ def load(task, config, upload: Upload | None = None):
 
 
 def _parse(task, config, upload: Upload):
+    from core.data import sources
+
     with st.spinner("Reading the file…"):
-        return task.load_data(config, upload.data)
+        data = task.load_data(config, upload.data)
+    sources.remember(data, upload.data)  # a training then sends the file's path, not the table
+    return data
 
 
 def load_draft(task, values: dict[str, Any], upload: Upload | None = None, **neutral: Any):
