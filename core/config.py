@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from core.errors import ConfigError
+from core.escape import shortened
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -222,7 +223,7 @@ def _check_value(name: str, value: Any, kind: Any, meta: Mapping[str, Any]) -> N
             raise ConfigError(f"{name} must be a whole number (got {_quote(value)})")
         lo, hi = meta.get("min"), meta.get("max")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ConfigError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)} (got {_cut(_fmt(value))})")
+            raise ConfigError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)} (got {shortened(_fmt(value))})")
     choices = meta.get("choices")
     if choices is not None and value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))} (got {_quote(value)})")
@@ -230,11 +231,7 @@ def _check_value(name: str, value: Any, kind: Any, meta: Mapping[str, Any]) -> N
 
 def _quote(value: Any) -> str:
     """A user's value as a message quotes it (a link can carry a 400-digit number or a page of text)."""
-    return _cut(repr(value))
-
-
-def _cut(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return shortened(repr(value))
 
 
 def _fmt(x: Any) -> str:

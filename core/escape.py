@@ -40,3 +40,9 @@ def plotly(text: object) -> str:
     """``text`` for a Plotly label (title, legend, axis category, hover or cell text): ``&``,
     ``<`` and ``>`` as entities, which Plotly shows as the characters, so no tag is rendered."""
     return html.escape(str(text), quote=False)
+
+
+def shortened(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis marks the cut): a value quoted in a
+    message, which a link or a file can make a page long."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -28,6 +28,7 @@ from typing import IO, Any
 import pandas as pd
 
 from core.errors import DataError
+from core.escape import shortened
 
 MAX_BYTES = 50 * 1024 * 1024
 # The csv module's default field limit: no table row is longer. The module's own limit is raised
@@ -237,7 +238,7 @@ def listed(names: Iterable[Any], shown: int = 8) -> str:
     """Column names for a message: the first ``shown`` (each at most 40 characters), then how many
     more, so a header of a million columns is still a one-line message."""
     names = [str(n) for n in names]
-    text = ", ".join(n if len(n) <= 40 else n[:39] + "…" for n in names[:shown])
+    text = ", ".join(shortened(n) for n in names[:shown])
     return text + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
