@@ -7,7 +7,7 @@ from core.data import sentences
 from core.data.sentences import LABELS
 from core.errors import UserError
 from core.tasks import sentiment as se
-from core.tasks.sentiment import scored
+from core.tasks.sentiment import calibration, scored
 from core.ui import frame, job_panel
 from core.ui.page import LessonPage, download_file, download_table
 from core.ui.scoring import score
@@ -45,6 +45,9 @@ else:
 controls.number("vocab_size", "Vocabulary size", step=500, where=sb)
 controls.slider("seq_len", "Tokens per sentence", step=4, where=sb)
 controls.slider("dropout", "Dropout", step=0.05, where=sb)
+controls.slider("word_dropout", "Word dropout (training)", step=0.05, where=sb)
+controls.select("word_list", "Finance word list as input", where=sb, horizontal=True,
+                format_func=lambda w: {"input": "yes", "none": "no"}[w])
 
 sb.header("Training")
 controls.number("epochs", "Max epochs (early stopping on validation accuracy)", where=sb)
@@ -78,6 +81,7 @@ st.caption(f"This run: the network and TF-IDF learned from {m['n_train']:,} trai
            f"stopped the network's training); all three are scored on the same {m['n_test']:,} test sentences. "
            "Always answering the largest class would be right as often as its share. Accuracy differences are "
            "tested with an exact McNemar test on the sentences where the two disagree.")
+st.caption(charts.sanity_summary(m["sanity"]))
 
 # ---- try a sentence (an input to the trained run: never retrains) ------------------------------
 st.subheader("Try a sentence")
@@ -107,9 +111,12 @@ else:
             how = {"model": out["model_method"], "tfidf_logreg": "word and word-pair contributions, positive minus "
                    "negative", "lexicon": "matched terms, flipped after a negation"}[key]
             label = LABELS[int(np.argmax(out["probs"][key]))]
-            st.markdown(f"**{name}: {label}** · <small>{how}</small>", unsafe_allow_html=True)
+            unsure = key == "model" and out["unsure"]
+            verdict = f"unsure (leaning {label}: {out['unsure']})" if unsure else label
+            st.markdown(f"**{name}: {verdict}** · <small>{how}</small>", unsafe_allow_html=True)
             attention = key == "model" and out["transformer"]
-            st.markdown(charts.highlight(out["text"], out["spans"], out["weights"][key], signed=not attention),
+            st.markdown(charts.highlight(out["text"], out["spans"], out["weights"][key], signed=not attention,
+                                         fade=out["confidence"] if unsure else 1.0),
                         unsafe_allow_html=True)
         if out["transformer"] and len(out["words"]):
             maps = np.asarray(out["attention"])
@@ -156,6 +163,25 @@ def negation_tab() -> None:
                    "enough examples.")
     else:
         st.info("No test sentence contains a negation cue.")
+
+
+def plain_sentences_tab() -> None:
+    misses = charts.sanity_misses(a)
+    st.caption(f"The sanity set: {m['sanity']['n']} short, clear-cut sentences a student might type, written "
+               "separately and never trained on. Below: every one that at least one scorer gets wrong (✗).")
+    if len(misses):
+        st.dataframe(misses, hide_index=True)
+    else:
+        st.success("All three scorers get every plain sentence right.")
+
+
+def calibration_tab() -> None:
+    c = m["calibration"]
+    st.plotly_chart(charts.reliability({
+        "raw softmax": calibration.reliability(a["probs_model_uncalibrated"], a["y_test"]),
+        f"temperature-scaled (T = {c['temperature']:.2f})": calibration.reliability(a["probs_model"], a["y_test"])}),
+        key="se:reliability")
+    st.caption(charts.calibration_summary(c))
 
 
 def training_tab() -> None:
@@ -211,5 +237,6 @@ def downloads_tab() -> None:
 
 
 page.tabs({"Per class": per_class_tab, "Confusion": confusion_tab, "Misclassified": misclassified_tab,
-           "Negation": negation_tab, "Training": training_tab, "Score a file": score_file_tab,
+           "Negation": negation_tab, "Plain sentences": plain_sentences_tab, "Calibration": calibration_tab,
+           "Training": training_tab, "Score a file": score_file_tab,
            "Downloads": downloads_tab})

@@ -43,6 +43,7 @@ SENTENCES = ("Brightwater Bank narrowed its quarterly loss but cut its full-year
 
 
 def train_both(settings: dict | None = None) -> dict:
+    from core.data import masking
     from core.device import tensorflow
     from core.result import Progress
     from core.tasks import sentiment as se
@@ -59,7 +60,7 @@ def train_both(settings: dict | None = None) -> dict:
     with timer(seconds, "task_train"):  # the whole default run, baselines and scoring included
         result = se.train(config, data, Progress())
     fit, val = se._training_rows(config, data)
-    texts, y = data.train.texts, data.train.labels
+    texts, y = masking.mask_all(data.train.texts), data.train.labels  # as the task reads them
     fit_texts, val_texts = np.array([texts[i] for i in fit], dtype=object), np.array([texts[i] for i in val],
                                                                                      dtype=object)
     weights = se._class_weights(config, y[fit])
@@ -68,10 +69,18 @@ def train_both(settings: dict | None = None) -> dict:
 
     from core.nn.keras_loop import Trainer
 
-    def build():
-        vectorizer = models.make_vectorizer(list(fit_texts), config.vocab_size, config.seq_len)
-        return vectorizer, models.build_classifier(config.arch, vocab_size=len(vectorizer.get_vocabulary()),
-                                                   seq_len=config.seq_len, **arch)
+    from core.tasks.sentiment import baselines, wordlist
+
+    lexicon = baselines.Lexicon.bundled()
+    use_list = config.word_list == "input"
+
+    def build():  # the task's own network: word-list inputs and word dropout included
+        vectorizer = models.make_vectorizer(list(fit_texts), config.vocab_size, config.seq_len,
+                                            wordlist.extra_words(lexicon) if use_list else ())
+        vocabulary = vectorizer.get_vocabulary()
+        return vectorizer, models.build_classifier(
+            config.arch, vocab_size=len(vocabulary), seq_len=config.seq_len, word_dropout=config.word_dropout,
+            word_features=wordlist.features(vocabulary, lexicon) if use_list else None, **arch)
 
     runs = {"plain_fit": [], "project": []}
     seconds["plain_fit"] = seconds["project_fit"] = 0.0

@@ -141,9 +141,10 @@ def test_date_column(tmp_path):
 
 def test_bundled_corpus():
     train, evaluation = sentences.bundled("train"), sentences.bundled("eval")
-    assert len(train) == 2366 and len(evaluation) == 604
-    assert np.bincount(train.labels).tolist() == [546, 1181, 639]
+    assert len(train) == 7944 and len(evaluation) == 604  # docs/CORPUS.md
+    assert np.bincount(train.labels).tolist() == [1883, 3636, 2425]
     assert train.texts[0].startswith("Norvale Industries")  # part A first, in file order
+    assert len(sentences.bundled("sanity")) == 220
     assert sentences.bundled("train").fingerprint == train.fingerprint != evaluation.fingerprint
     with pytest.raises(DataError):
         sentences.bundled("test")

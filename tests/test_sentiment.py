@@ -20,6 +20,7 @@ from core.result import Progress
 from core.tasks import sentiment as se
 
 ROOT = Path(__file__).resolve().parents[1]
+N_TRAIN, N_EVAL = len(sentences.bundled("train")), len(sentences.bundled("eval"))  # docs/CORPUS.md
 TINY = {"epochs": 2, "embed_dim": 16, "units": 8, "vocab_size": 2000, "ff_dim": 16, "min_steps": 0}
 
 
@@ -35,7 +36,7 @@ def _labelled_csv(path: Path, rows: int = 90, classes=("negative", "neutral", "p
 
 def test_bundled_data_is_rebuilt_on_workers_and_a_file_gets_one_fixed_stratified_split(tmp_path):
     data = se.load_data(se.Config())
-    assert data.from_config and len(data.train.texts) == 2366 and len(data.test.texts) == 604
+    assert data.from_config and len(data.train.texts) == N_TRAIN and len(data.test.texts) == N_EVAL
     path = _labelled_csv(tmp_path / "mine.csv", 150)
     a, b = se.load_data(se.Config(source="csv", seed=1), path), se.load_data(se.Config(source="csv", seed=7), path)
     assert not a.from_config and a.test.texts == b.test.texts  # the seed never moves the test sentences
@@ -56,10 +57,10 @@ def tiny_runs():
 def test_the_network_and_both_baselines_are_scored_on_the_same_test_sentences(tiny_runs):
     for result in tiny_runs.values():
         m = result.metrics
-        assert m["n_test"] == 604 and m["n_train"] + m["n_val"] == 2366
+        assert m["n_test"] == N_EVAL and m["n_train"] + m["n_val"] == N_TRAIN
         for scores in (m, m["baselines"]["tfidf_logreg"], m["baselines"]["lexicon"]):
             assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["macro_f1"] <= 1
-            assert np.sum(scores["confusion"]) == 604 and set(scores["per_class"]) == set(se.LABELS)
+            assert np.sum(scores["confusion"]) == N_EVAL and set(scores["per_class"]) == set(se.LABELS)
         assert m["baselines"]["tfidf_logreg"]["accuracy"] > m["majority_share"] + 0.1
         assert [c["baseline"] for c in m["comparisons"]] == ["tfidf_logreg", "lexicon"]
         lexicon = comparisons.find(m["comparisons"], "lexicon")  # McNemar: a win or a loss needs p < ALPHA
@@ -116,6 +117,7 @@ def test_rows_without_a_token_never_reach_the_network():
     loaded = se._Loaded.__new__(se._Loaded)
     loaded.ids = lambda texts: np.array([[3, 4, 0] if t else [0, 0, 0] for t in texts], dtype=np.int32)
     loaded._logits = Refuses()
+    loaded.temperature = 1.0
     probs = loaded.probs(["profit rose", "", "loss widened"])
     assert np.isnan(probs[1]).all() and not np.isnan(probs[[0, 2]]).any()
     assert probs[0].argmax() == 2 and probs[0].sum() == pytest.approx(1)
@@ -150,7 +152,7 @@ def test_cli_json_data_and_eval_and_bad_files_exit_2(tmp_path):
         assert {"accuracy", "macro_f1"} <= set(block)
         for baseline in ("tfidf_logreg", "lexicon"):
             assert {"accuracy", "macro_f1"} <= set(block["baselines"][baseline])
-    assert metrics["n_test"] == 48 and metrics["eval"]["n_test"] == 604
+    assert metrics["n_test"] == 48 and metrics["eval"]["n_test"] == N_EVAL
     one_class = _labelled_csv(tmp_path / "one.csv", 60, classes=("positive",))
     no_text = tmp_path / "no_text.csv"
     no_text.write_text("headline_id,label\n1,positive\n2,negative\n")
@@ -163,3 +165,34 @@ def test_cli_json_data_and_eval_and_bad_files_exit_2(tmp_path):
     bad = _cli("--set", "arch=transformer", "--set", "embed_dim=30", "--set", "heads=4", env=env)
     assert bad.returncode == 2 and "multiple of heads" in bad.stderr
     assert len(list((tmp_path / "store").rglob("meta.json"))) == 1  # the good run only: nothing wrong stored
+
+
+def test_swapping_company_names_almost_never_changes_the_networks_label(tiny_runs, tmp_path):
+    """The issue's name-swap check: every evaluation sentence naming a company ("<word> Group/
+    Holdings/plc/AG/& Co") is scored again with the name replaced by other invented names; the
+    network's label may change on at most 2 % of them."""
+    import re
+
+    from core.store import Store
+
+    pattern = re.compile(r"\b[A-Z][a-z]+(?= (?:Group|Holdings|plc|AG|& Co)\b)")
+    texts = [t for t in sentences.bundled("eval").texts if pattern.search(t)]
+    assert len(texts) > 200
+    store = Store(str(tmp_path / "store"))
+    store.put("swap", tiny_runs["bilstm"])
+    stored = store.get("swap")
+    labels = se.predict(stored, {"texts": texts})["probs_model"].argmax(1)
+    for name in ("Brightwater", "Zyxqorp", "Acme", "Nokia"):
+        swapped = se.predict(stored, {"texts": [pattern.sub(name, t) for t in texts]})["probs_model"].argmax(1)
+        assert np.mean(swapped != labels) <= 0.02, name
+
+
+def test_calibration_and_the_sanity_set_are_measured_on_every_run(tiny_runs):
+    for result in tiny_runs.values():
+        m, a = result.metrics, result.arrays
+        c = m["calibration"]
+        assert 0.05 <= c["temperature"] <= 20 and all(0 <= c[k] <= 1 for k in c if k.startswith("ece"))
+        assert (a["probs_model"].argmax(1) == a["probs_model_uncalibrated"].argmax(1)).all()
+        assert m["sanity"]["n"] == len(a["sanity_texts"]) == len(sentences.bundled("sanity"))
+        for key in ("model", "tfidf_logreg", "lexicon"):
+            assert m["sanity"][key] == pytest.approx(np.mean(a[f"sanity_{key}"] == a["sanity_y"]))

@@ -79,24 +79,26 @@ _ALPHA_MAX = 0.75  # the text stays readable on the strongest colour
 _GREEN, _RED, _BLUE = "44,160,44", "214,39,40", "31,119,180"
 
 
-def word_colours(weights: Sequence[float], signed: bool = True, scale: float = FULL_COLOUR) -> list[str]:
+def word_colours(weights: Sequence[float], signed: bool = True, scale: float = FULL_COLOUR,
+                 fade: float = 1.0) -> list[str]:
     """The CSS background of each word. ``signed``: green (pushes towards positive) or red
     (towards negative); else blue (attention above an even share) and nothing below it. Strength:
     the weight over ``scale``, capped at full colour; the same weight gets the same colour in every
-    sentence, so weak evidence looks weak."""
+    sentence, so weak evidence looks weak. ``fade`` (0-1) pales every word: an answer the model is
+    unsure of must not look vivid."""
     colours = []
     for weight in weights:
         strength = abs(weight) if signed else max(weight, 0.0)
         rgb = (_GREEN if weight >= 0 else _RED) if signed else _BLUE
-        colours.append(f"rgba({rgb},{min(1.0, strength / scale) * _ALPHA_MAX:.2f})")
+        colours.append(f"rgba({rgb},{min(1.0, strength / scale) * _ALPHA_MAX * fade:.2f})")
     return colours
 
 
 def highlight(text: str, spans: Sequence[tuple[int, int]], weights: Sequence[float], signed: bool = True,
-              scale: float = FULL_COLOUR) -> str:
+              scale: float = FULL_COLOUR, fade: float = 1.0) -> str:
     """The sentence as HTML, each word on its ``word_colours`` background, its weight on hover."""
     out, last = [], 0
-    for (start, end), weight, colour in zip(spans, weights, word_colours(weights, signed, scale)):
+    for (start, end), weight, colour in zip(spans, weights, word_colours(weights, signed, scale, fade)):
         out.append(html.escape(text[last:start]))
         out.append(f'<span style="background: {colour}; border-radius: 3px; padding: 0 2px" '
                    f'title="{weight:+.3f}">{html.escape(text[start:end])}</span>')
@@ -136,3 +138,62 @@ def daily(dates: np.ndarray, probs: np.ndarray) -> go.Figure:
     fig.update_layout(**style.LAYOUT, height=360, title="Daily sentiment of the scored file",
                       legend=dict(orientation="h", y=-0.2))
     return fig
+
+
+def reliability(tables: dict[str, dict]) -> go.Figure:
+    """Reliability diagram: per bin of top probability, the share of right answers against the mean
+    confidence (``calibration.reliability`` tables by name); on the diagonal, "80 % sure" is right
+    80 % of the time. Marker size: how many sentences the bin holds."""
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
+                               line=dict(color="#bbbbbb", dash="dash")))
+    for (name, table), colour in zip(tables.items(), (style.BASELINE_MUTED, style.MODEL)):
+        kept = [i for i, n in enumerate(table["n"]) if n]
+        fig.add_trace(go.Scatter(
+            x=[table["confidence"][i] for i in kept], y=[table["accuracy"][i] for i in kept], name=name,
+            mode="lines+markers", line=dict(color=colour),
+            marker=dict(size=[6 + 14 * (table["n"][i] / max(table["n"])) ** 0.5 for i in kept]),
+            customdata=[table["n"][i] for i in kept],
+            hovertemplate="confidence %{x:.2f}: right %{y:.0%} of %{customdata} sentences<extra></extra>"))
+    fig.update_layout(**style.LAYOUT, height=380, title="Reliability on the test sentences",
+                      xaxis=dict(title="mean top probability in the bin", range=[0, 1], tickformat=".0%"),
+                      yaxis=dict(title="share right", range=[0, 1], tickformat=".0%"),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def sanity_misses(arrays: dict) -> pd.DataFrame:
+    """The plain sanity sentences at least one scorer gets wrong, with every scorer's answer."""
+    y = arrays["sanity_y"]
+    answers = {SCORERS[key]: arrays[f"sanity_{key}"] for key in SCORERS}
+    wrong = np.flatnonzero(np.any([a != y for a in answers.values()], axis=0))
+    return pd.DataFrame({"sentence": arrays["sanity_texts"][wrong], "label": [LABELS[i] for i in y[wrong]],
+                         **{name: [LABELS[i] if i == y[j] else f"✗ {LABELS[i]}" for i, j in zip(a[wrong], wrong)]
+                            for name, a in answers.items()}})
+
+
+SANITY_TARGET = 0.9  # a scorer under this on plain sentences is named as failing them
+
+
+def sanity_summary(sanity: dict) -> str:
+    """One line on the plain sanity sentences: each scorer's accuracy and who falls short of
+    ``SANITY_TARGET``."""
+    scores = ", ".join(f"{SCORERS[k]} {sanity[k]:.0%}" for k in SCORERS)
+    failing = [SCORERS[k] for k in SCORERS if sanity[k] < SANITY_TARGET]
+    verdict = (f"Under {SANITY_TARGET:.0%}: {', '.join(failing)} (see the Plain sentences tab for where)."
+               if failing else f"All three get at least {SANITY_TARGET:.0%} right.")
+    return (f"Plain sentences ({sanity['n']} clear-cut sentences a student might type, never trained on): "
+            f"{scores}. {verdict}")
+
+
+def calibration_summary(c: dict) -> str:
+    """What temperature scaling did on this run, in numbers."""
+    direction = ("softened (the raw network was over-confident)" if c["temperature"] > 1.05 else
+                 "sharpened (the raw network was under-confident)" if c["temperature"] < 0.95 else
+                 "barely changed (the raw network was close to calibrated)")
+    better = c["ece_test_after"] < c["ece_test_before"]
+    return (f"Temperature T = {c['temperature']:.2f}, fitted on the validation sentences: the probabilities are "
+            f"{direction}; the predicted class never changes. Expected calibration error (the gap between "
+            f"confidence and the share right, averaged over 10 bins): validation {c['ece_val_before']:.3f} -> "
+            f"{c['ece_val_after']:.3f}; test sentences, which T never saw, {c['ece_test_before']:.3f} -> "
+            f"{c['ece_test_after']:.3f} ({'better' if better else 'not better on this run'}). The page and the "
+            "downloaded model use the scaled probabilities.")

@@ -28,7 +28,7 @@ from core.errors import DataError
 LABELS = ("negative", "neutral", "positive")
 MAX_CHARS = 2000
 CORPUS = Path(__file__).resolve().parent / "corpus"
-BUNDLED = {"train": ("train_part_a.csv", "train_part_b.csv"), "eval": ("eval.csv",)}
+BUNDLED = {"train": tuple(f"train_part_{part}.csv" for part in "abcdefg"), "eval": ("eval.csv",), "sanity": ("sanity.csv",)}
 
 TEXT_NAMES = ("text", "sentence", "headline", "title", "news")  # news: PhraseBank-style CSV exports
 LABEL_NAMES = ("label", "sentiment", "class")
@@ -142,8 +142,9 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
 # ---- files --------------------------------------------------------------------------------------
 def bundled(part: str) -> Sentences:
-    """The corpus shipped with the app: "train" (train_part_a then train_part_b, in file order) or
-    "eval" (never used for training or tuning)."""
+    """The corpus shipped with the app (docs/CORPUS.md): "train" (its parts in file order), "eval"
+    (never used for training or tuning) or "sanity" (plain sentences a student would type, written
+    separately, never trained on)."""
     if part not in BUNDLED:
         raise DataError(f"unknown bundled part {part!r}; use one of {', '.join(BUNDLED)}")
     pieces = [from_file(CORPUS / name) for name in BUNDLED[part]]

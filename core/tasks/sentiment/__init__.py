@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core import comparisons
-from core.data import sentences
+from core.data import masking, sentences
 from core.data.sentences import LABELS, Sentences
 from core.errors import DataError, TrainingDiverged
 from core.nn.keras_loop import PREDICT_CHUNK
 from core.result import Progress, Result, jsonable
-from core.tasks.sentiment import baselines
+from core.tasks.sentiment import baselines, calibration, wordlist
 from core.tasks.sentiment.config import NAME, PRESETS, SCORERS, Config
 
-SCHEMA = 3  # 2: metrics["comparisons"] in the shared schema (core.comparisons); 3: tfidf.npz, no pickle
+SCHEMA = 4  # 2: metrics["comparisons"] in the shared schema (core.comparisons); 3: tfidf.npz, no pickle;
+# 4: names and digits masked, word-list inputs, temperature scaling, the sanity set
 SPLIT_SEED = 0  # the test split of a user's file: fixed, so every run is tested on the same sentences
 MIN_PER_CLASS = 10
 MONITOR = "accuracy"  # early stopping: see Trainer.fit (validation cross-entropy bottoms out at epoch 1-2)
@@ -131,7 +132,7 @@ def _class_weights(config: Config, y: np.ndarray) -> dict[int, float] | None:
 
 def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     fit, val = _training_rows(config, data)
-    texts = data.train.texts
+    texts = masking.mask_all(data.train.texts)  # what every model reads: no name can be a cue
     y = data.train.labels
     fit_texts, val_texts = [texts[i] for i in fit], [texts[i] for i in val]
     sentences.check_training(Sentences(fit_texts, y[fit], "", [], None, ""), min_per_class=MIN_PER_CLASS)
@@ -145,12 +146,17 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
     from core.tasks.sentiment import models
 
     keras.utils.set_random_seed(config.seed)
-    vectorizer = models.make_vectorizer(fit_texts, config.vocab_size, config.seq_len)
+    lexicon = baselines.Lexicon.bundled()
+    use_list = config.word_list == "input"
+    vectorizer = models.make_vectorizer(fit_texts, config.vocab_size, config.seq_len,
+                                        wordlist.extra_words(lexicon) if use_list else ())
     vocabulary = vectorizer.get_vocabulary()
     classifier = models.build_classifier(config.arch, vocab_size=len(vocabulary), seq_len=config.seq_len,
                                          embed_dim=config.embed_dim, units=config.units,
                                          lstm_layers=config.lstm_layers, heads=config.heads, ff_dim=config.ff_dim,
-                                         blocks=config.blocks, dropout=config.dropout)
+                                         blocks=config.blocks, dropout=config.dropout,
+                                         word_dropout=config.word_dropout,
+                                         word_features=wordlist.features(vocabulary, lexicon) if use_list else None)
 
     def ids(batch: list[str]) -> np.ndarray:
         return vectorizer(np.array(batch, dtype=object)).numpy().astype(np.int32)
@@ -161,37 +167,59 @@ def train(config: Config, data: SentimentData, progress: Progress) -> Result:
                           min_steps=config.min_steps, batch_size=config.batch_size, patience=config.patience,
                           seed=config.seed, progress=progress, monitor=MONITOR)
     test_texts, y_test = data.test.texts, data.test.labels
-    test_ids = ids(test_texts)
-    logits = trainer.predict(test_ids)
-    if not np.isfinite(logits).all():
+    test_ids = ids(masking.mask_all(test_texts))
+    logits, val_logits = trainer.predict(test_ids), trainer.predict(ids(val_texts))
+    if not (np.isfinite(logits).all() and np.isfinite(val_logits).all()):
         raise TrainingDiverged()
-    from scipy.special import softmax
-
-    probs = softmax(logits, axis=1)
+    temperature = calibration.fit_temperature(val_logits, y[val])
+    probs = calibration.softmax(logits, temperature)
 
     tfidf = baselines.TfidfLogreg(seed=config.seed).fit(fit_texts, y[fit])
-    lexicon = baselines.Lexicon.bundled()
-    tfidf_probs = tfidf.predict_proba(test_texts)
+    tfidf_probs = tfidf.predict_proba(masking.mask_all(test_texts))
     predicted = {"model": probs.argmax(1), "tfidf_logreg": tfidf_probs.argmax(1),
                  "lexicon": lexicon.predict(test_texts)}
     metrics = _evaluate(y_test, test_texts, predicted, lexicon)
+    sanity = sentences.bundled("sanity")
+    sanity_predicted = {"model": trainer.predict(ids(masking.mask_all(sanity.texts))).argmax(1),
+                        "tfidf_logreg": tfidf.predict(masking.mask_all(sanity.texts)),
+                        "lexicon": lexicon.predict(sanity.texts)}
     metrics |= {"n_train": len(fit), "n_val": len(val), "vocabulary": len(vocabulary), "arch": config.arch,
                 **history.metrics(),
-                "val_accuracy": float(np.mean(trainer.predict(ids(val_texts)).argmax(1) == y[val])),
+                "val_accuracy": float(np.mean(val_logits.argmax(1) == y[val])),
+                "calibration": _calibration(temperature, val_logits, y[val], logits, y_test),
+                "sanity": {"n": len(sanity), **{key: float(np.mean(p == sanity.labels))
+                                                for key, p in sanity_predicted.items()}},
                 "attention_peak": models.attention_peak(classifier, test_ids) if config.arch == "transformer" else None}
 
     fd, tfidf_path = tempfile.mkstemp(suffix=".npz", prefix="findl-sentiment-")
     with os.fdopen(fd, "wb") as handle:
         tfidf.save(handle)
     arrays = {"test_texts": np.array(test_texts, dtype=str), "y_test": y_test.astype(np.int8),
-              "probs_model": probs.astype(np.float32), "probs_tfidf_logreg": tfidf_probs.astype(np.float32),
+              "probs_model": probs.astype(np.float32),
+              "probs_model_uncalibrated": calibration.softmax(logits).astype(np.float32),
+              "probs_tfidf_logreg": tfidf_probs.astype(np.float32),
               "pred_lexicon": predicted["lexicon"].astype(np.int8),
+              "sanity_texts": np.array(sanity.texts, dtype=str), "sanity_y": sanity.labels.astype(np.int8),
+              **{f"sanity_{key}": p.astype(np.int8) for key, p in sanity_predicted.items()},
               "loss": np.asarray(history.loss), "val_loss": np.asarray(history.val_loss),
               "val_accuracy": np.asarray(history.val_accuracy)}  # what early stopping watched
     info = {"notes": data.notes, "labels": list(LABELS)}
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info,
-                  files={"model.keras": save_model(models.end_to_end(vectorizer, classifier), "sentiment"),
+                  files={"model.keras": save_model(models.end_to_end(vectorizer, classifier, temperature),
+                                                   "sentiment"),
                          TFIDF_FILE: tfidf_path})
+
+
+def _calibration(temperature: float, val_logits: np.ndarray, y_val: np.ndarray, test_logits: np.ndarray,
+                 y_test: np.ndarray) -> dict:
+    """The fitted temperature and the expected calibration error before (T = 1) and after, on the
+    validation rows it was fitted on and on the test rows it never saw."""
+    ece = calibration.expected_calibration_error
+    return {"temperature": temperature,
+            "ece_val_before": ece(calibration.softmax(val_logits), y_val),
+            "ece_val_after": ece(calibration.softmax(val_logits, temperature), y_val),
+            "ece_test_before": ece(calibration.softmax(test_logits), y_test),
+            "ece_test_after": ece(calibration.softmax(test_logits, temperature), y_test)}
 
 
 # ---- scoring new sentences (on a worker, through Engine.predict; the CLI's --eval) ---------------
@@ -215,20 +243,25 @@ class _Loaded:
         self.classifier = next(layer for layer in model.layers if isinstance(layer, keras.Model))
         self.vocabulary = self.vectorizer.get_vocabulary()
         self.transformer = any(layer.name.startswith("block_") for layer in self.classifier.layers)
+        from core.tasks.sentiment import models
+
+        self.temperature = models.temperature_of(model)
         self.lexicon = baselines.Lexicon.bundled()
         classifier = self.classifier
         self._logits = tf.function(lambda x: classifier(x, training=False), autograph=False,
                                    input_signature=[tf.TensorSpec([None, None], tf.int32)])
         if not self.transformer:
-            from core.tasks.sentiment import models
-
             self.towards_positive = models.compiled_gradient_x_input(classifier)
 
     def ids(self, texts: list[str]) -> np.ndarray:
-        return self.vectorizer(np.array(texts, dtype=object)).numpy().astype(np.int32)
+        """Token ids of the texts masked (``masking.mask``: names and digits), as in training."""
+        return self.vectorizer(np.array(masking.mask_all(texts), dtype=object)).numpy().astype(np.int32)
+
+    def tfidf_probs(self, texts: list[str]) -> np.ndarray:
+        return self.tfidf.predict_proba(masking.mask_all(texts))
 
     def probs(self, texts: list[str]) -> np.ndarray:
-        """Class probabilities per text, PREDICT_CHUNK texts at a time (bounded memory); NaN for a
+        """Calibrated class probabilities per text, PREDICT_CHUNK texts at a time (bounded memory); NaN for a
         text with no token at all (an empty cell).
 
         Why rows without tokens never reach the network: a fully padded row makes cuDNN's LSTM
@@ -239,12 +272,10 @@ class _Loaded:
                                for i in range(0, len(texts), PREDICT_CHUNK)])
 
     def probs_of_ids(self, ids: np.ndarray) -> np.ndarray:
-        from scipy.special import softmax
-
         has_words = (ids != 0).any(axis=1)
         out = np.full((len(ids), len(LABELS)), np.nan, dtype=np.float32)
         if has_words.any():
-            out[has_words] = softmax(self._logits(ids[has_words]).numpy(), axis=1)
+            out[has_words] = calibration.softmax(self._logits(ids[has_words]).numpy(), self.temperature)
         return out
 
 
@@ -276,11 +307,22 @@ def predict(result: Result, inputs) -> dict:
     if not texts:
         return {"probs_model": np.zeros((0, 3), np.float32), "probs_tfidf_logreg": np.zeros((0, 3)),
                 "pred_lexicon": np.zeros(0, np.int64)}
-    return {"probs_model": loaded.probs(texts).astype(np.float32), "probs_tfidf_logreg": loaded.tfidf.predict_proba(texts),
+    return {"probs_model": loaded.probs(texts).astype(np.float32), "probs_tfidf_logreg": loaded.tfidf_probs(texts),
             "pred_lexicon": loaded.lexicon.predict(texts)}
 
 
 POSITIVE, NEGATIVE = LABELS.index("positive"), LABELS.index("negative")
+UNSURE_BELOW = 0.5  # calibrated top probability under this: less than even odds for any one class
+UNKNOWN_OVER = 0.5  # share of the words the vocabulary does not know
+
+
+def _unsure(confidence: float, unknown: int, words: int) -> str | None:
+    """Why the network's answer to a typed sentence should not be trusted, or None."""
+    if words and unknown / words > UNKNOWN_OVER:
+        return f"{unknown} of its {words} words are not in the vocabulary"
+    if confidence < UNSURE_BELOW:
+        return f"its top probability is {confidence:.0%}, under {UNSURE_BELOW:.0%}"
+    return None
 
 
 def _explain(loaded: _Loaded, raw: str) -> dict:
@@ -292,12 +334,17 @@ def _explain(loaded: _Loaded, raw: str) -> dict:
     from core.tasks.sentiment import models
 
     text, notes = sentences.clean_text(raw if isinstance(raw, str) else "")
+    masked = masking.mask(text)
     words, spans = sentences.tokens(text), sentences.word_spans(text)
     ids = loaded.ids([text])[0]
     n = int(np.count_nonzero(ids))
     if len(words) > n:
         notes.append(f"only the first {n} words are read (sequence length)")
     words, spans = words[:n], spans[:n]  # the vectorizer cuts at seq_len
+    read_as_name = [text[a:b] for (a, b), m in zip(spans, sentences.tokens(masked)) if m == masking.PLACEHOLDER]
+    if read_as_name:
+        notes.append(f"read as a name (every name reads the same, so none can sway the models): "
+                     f"{', '.join(read_as_name[:8])}")
     unknown = [w for w, i in zip(words, ids) if i == 1]
     if n and len(unknown) == n:
         notes.append("none of these words is in the model's vocabulary: its answer is a guess from the sentence "
@@ -306,9 +353,11 @@ def _explain(loaded: _Loaded, raw: str) -> dict:
         notes.append(f"not in the vocabulary (read as one unknown word): {', '.join(unknown[:8])}")
     row = ids[:max(n, 1)]
     probs = loaded.probs_of_ids(row[None, :])[0]
-    tfidf = [p - q for p, q in zip(loaded.tfidf.word_weights(text, POSITIVE), loaded.tfidf.word_weights(text, NEGATIVE))]
+    tfidf = [p - q for p, q in zip(loaded.tfidf.word_weights(masked, POSITIVE),
+                                   loaded.tfidf.word_weights(masked, NEGATIVE))]
     out = {"text": text, "notes": notes, "words": words, "spans": spans, "label": int(probs.argmax()),
-           "probs": {"model": probs.tolist(), "tfidf_logreg": loaded.tfidf.predict_proba([text])[0].tolist(),
+           "unsure": _unsure(float(np.max(probs)), len(unknown), n), "confidence": float(np.max(probs)),
+           "probs": {"model": probs.tolist(), "tfidf_logreg": loaded.tfidf_probs([text])[0].tolist(),
                      "lexicon": loaded.lexicon.predict_proba([text])[0].tolist()},
            "weights": {"tfidf_logreg": tfidf[:n], "lexicon": loaded.lexicon.word_weights(text)[:n]},
            "lexicon_matches": loaded.lexicon.matches(text), "transformer": loaded.transformer}
@@ -333,7 +382,7 @@ def evaluate_file(result: Result, path) -> dict:
         raise DataError("--eval needs a labelled file (a label column, or PhraseBank sentence@label lines)")
     loaded = _loaded(result)
     probs = loaded.probs(table.texts)
-    predicted = {"model": probs.argmax(1), "tfidf_logreg": loaded.tfidf.predict(table.texts),
+    predicted = {"model": probs.argmax(1), "tfidf_logreg": loaded.tfidf_probs(table.texts).argmax(1),
                  "lexicon": loaded.lexicon.predict(table.texts)}
     return jsonable(_evaluate(table.labels, table.texts, predicted, loaded.lexicon) | {"notes": table.notes})
 

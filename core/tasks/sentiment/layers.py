@@ -1,5 +1,6 @@
-"""Keras layers of the sentiment classifiers: token + position embedding, a Transformer encoder
-block, and mean pooling over the real (non-padded) tokens.
+"""Keras layers of the sentiment classifiers: the token embedding (with positions and fixed word
+features when asked), a Transformer encoder block, and mean pooling over the real (non-padded)
+tokens.
 
 This module imports Keras (through ``core.device.tensorflow()``) when it is imported, because
 the classes must subclass ``keras.layers.Layer``. Only code that builds, trains, loads or
@@ -29,29 +30,66 @@ PACKAGE = "findl"
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class TokenAndPositionEmbedding(keras.layers.Layer):
-    """Token embedding plus a learned embedding of each position (0 .. maxlen-1).
+class TokenEmbedding(keras.layers.Layer):
+    """A learned vector per token, plus (optionally) a learned vector per position and a learned
+    projection of fixed word features:
 
-    Self-attention is order-blind; the position embedding is what tells "profit fell, costs rose"
-    from "costs fell, profit rose". Inputs are int token ids ``(batch, seq)`` with ``seq <=
-    maxlen`` (longer inputs have no position vector: an error on CPU). The output mask is
-    ``ids != 0``: padded positions get vectors too, but no later layer looks at them.
+        x[t] = E[id_t]  (+ P[t])  (+ F[id_t] @ W)
+
+    - ``maxlen`` > 0 adds the position embedding ``P`` (0 .. maxlen-1). Self-attention is
+      order-blind; the position embedding is what tells "profit fell, costs rose" from "costs fell,
+      profit rose". A recurrent network reads in order already (``maxlen=0``). Inputs longer than
+      ``maxlen`` have no position vector: an error on CPU.
+    - ``features`` > 0 adds ``F``, a fixed (not trained) table of ``features`` numbers per token id,
+      set once with ``set_features`` (``wordlist.features``: the finance word list's polarity and
+      whether the token is a negation cue), through a trained ``W`` (features x embed_dim). Why: a
+      few thousand sentences cannot teach every polar word of real news; the word list knows
+      "plunged" is bad even if no training sentence used it, and the network still learns how much
+      to trust it and what a "not" before it does.
+    - ``word_dropout`` > 0: while training, each token's own vector ``E[id]`` is zeroed with this
+      probability (position and word-list parts stay). A network trained on one corpus's style
+      leans on a few memorised words and templates; made to do without a random share of them at
+      every step, it spreads its evidence over more words and over the word list, which is what
+      carries over to text written elsewhere (measured on real news: README).
+
+    Inputs are int token ids ``(batch, seq)``; the output mask is ``ids != 0``: padded positions get
+    vectors too, but no later layer looks at them.
     """
 
-    def __init__(self, maxlen: int, vocab_size: int, embed_dim: int, **kwargs):
+    def __init__(self, vocab_size: int, embed_dim: int, maxlen: int = 0, features: int = 0,
+                 word_dropout: float = 0.0, **kwargs):
         super().__init__(**kwargs)
-        self.maxlen, self.vocab_size, self.embed_dim = int(maxlen), int(vocab_size), int(embed_dim)
+        self.vocab_size, self.embed_dim = int(vocab_size), int(embed_dim)
+        self.maxlen, self.features, self.word_dropout = int(maxlen), int(features), float(word_dropout)
+        self.seed_generator = keras.random.SeedGenerator() if self.word_dropout else None
         self.token_emb = keras.layers.Embedding(self.vocab_size, self.embed_dim, name="token")
-        self.pos_emb = keras.layers.Embedding(self.maxlen, self.embed_dim, name="position")
+        self.pos_emb = keras.layers.Embedding(self.maxlen, self.embed_dim, name="position") if self.maxlen else None
 
     def build(self, input_shape):
         self.token_emb.build(input_shape)
-        self.pos_emb.build((input_shape[-1],))
+        if self.pos_emb is not None:
+            self.pos_emb.build((input_shape[-1],))
+        if self.features:
+            self.table = self.add_weight(shape=(self.vocab_size, self.features), initializer="zeros",
+                                         trainable=False, name="word_features")
+            self.projection = self.add_weight(shape=(self.features, self.embed_dim), initializer="glorot_uniform",
+                                              name="feature_projection")
         self.built = True
 
-    def call(self, ids):
-        positions = ops.arange(ops.shape(ids)[-1])
-        return self.token_emb(ids) + self.pos_emb(positions)
+    def set_features(self, table) -> None:
+        """The fixed feature table, one row per token id (``(vocab_size, features)``)."""
+        self.table.assign(ops.cast(table, self.table.dtype))
+
+    def call(self, ids, training=False):
+        x = self.token_emb(ids)
+        if training and self.word_dropout:
+            keep = keras.random.uniform(ops.shape(ids), seed=self.seed_generator) >= self.word_dropout
+            x = x * ops.expand_dims(ops.cast(keep, x.dtype), -1)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb(ops.arange(ops.shape(ids)[-1]))
+        if self.features:
+            x = x + ops.matmul(ops.cast(ops.take(self.table, ids, axis=0), x.dtype), ops.cast(self.projection, x.dtype))
+        return x
 
     def compute_mask(self, ids, mask=None):
         return ops.not_equal(ids, 0)
@@ -60,8 +98,8 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         return (*input_shape, self.embed_dim)
 
     def get_config(self):
-        return {**super().get_config(), "maxlen": self.maxlen, "vocab_size": self.vocab_size,
-                "embed_dim": self.embed_dim}
+        return {**super().get_config(), "vocab_size": self.vocab_size, "embed_dim": self.embed_dim,
+                "maxlen": self.maxlen, "features": self.features, "word_dropout": self.word_dropout}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -40,34 +40,43 @@ def _tf():
     return tensorflow()
 
 
-def make_vectorizer(texts: Sequence[str], vocab_size: int, seq_len: int):
+def make_vectorizer(texts: Sequence[str], vocab_size: int, seq_len: int, extra_words: Sequence[str] = ()):
     """A ``TextVectorization`` adapted on ``texts`` (the training texts only: the vocabulary must
-    not peek at validation or evaluation sentences). Lower-cases, strips punctuation, splits on
-    whitespace; id 0 is padding, 1 is out-of-vocabulary; output ``(batch, seq_len)`` int64, right
-    padded. Only built-in standardize/split, so a saved model needs no custom function to load."""
+    not peek at validation or evaluation sentences), its ``vocab_size`` most frequent words then
+    ``extra_words`` it lacks (the word list's: ``wordlist.extra_words``). Lower-cases, strips
+    punctuation, splits on whitespace; id 0 is padding, 1 is out-of-vocabulary; output ``(batch,
+    seq_len)`` int64, right padded. Only built-in standardize/split, so a saved model needs no
+    custom function to load."""
     tf = _tf()
     import keras
 
-    vectorizer = keras.layers.TextVectorization(max_tokens=int(vocab_size), output_sequence_length=int(seq_len),
-                                                standardize="lower_and_strip_punctuation", split="whitespace",
-                                                name="vectorizer")
+    settings = dict(output_sequence_length=int(seq_len), standardize="lower_and_strip_punctuation",
+                    split="whitespace", name="vectorizer")
+    vectorizer = keras.layers.TextVectorization(max_tokens=int(vocab_size), **settings)
     vectorizer.adapt(tf.constant(list(texts), dtype=tf.string), batch_size=1024)
-    return vectorizer
+    learned = vectorizer.get_vocabulary()[2:]  # without "" and "[UNK]"
+    missing = [w for w in extra_words if w not in set(learned)]
+    if not missing:
+        return vectorizer
+    return keras.layers.TextVectorization(vocabulary=learned + missing, **settings)
 
 
 def build_classifier(arch: str, *, vocab_size: int, seq_len: int, embed_dim: int = 32, units: int = 32,
                      lstm_layers: int = 1, heads: int = 2, ff_dim: int = 64, blocks: int = 1,
-                     dropout: float = 0.2):
+                     dropout: float = 0.2, word_features=None, word_dropout: float = 0.0):
     """int32 token ids ``(batch, None)`` -> 3 logits.
 
-    - ``"bilstm"``: ``Embedding(mask_zero=True)`` -> ``lstm_layers`` x ``Bidirectional(LSTM(units,
+    - ``"bilstm"``: ``TokenEmbedding`` -> ``lstm_layers`` x ``Bidirectional(LSTM(units,
       return_sequences=True))`` -> masked mean -> Dropout -> Dense(3). No position embedding: the
       recurrence already reads the words in order. Default activations and right padding keep
       the LSTM on the cuDNN kernel on a GPU.
-    - ``"transformer"``: ``TokenAndPositionEmbedding(maxlen=seq_len)`` -> ``blocks`` x
+    - ``"transformer"``: ``TokenEmbedding(maxlen=seq_len)`` (positions) -> ``blocks`` x
       ``TransformerBlock(embed_dim, heads, ff_dim, dropout)`` -> masked mean -> Dropout -> Dense(3).
       Inputs longer than ``seq_len`` have no position vector.
 
+    ``word_features`` (``(vocab_size, k)``, ``wordlist.features``): fixed numbers per token id
+    added to the embedding through a learned projection (``layers.TokenEmbedding``); None: none.
+    ``word_dropout``: the share of token vectors zeroed at each training step (``TokenEmbedding``).
     ``units``/``lstm_layers`` only matter for the BiLSTM, ``heads``/``ff_dim``/``blocks`` only for
     the Transformer. The logits layer is float32 so mixed precision leaves the loss in float32.
     Layer names (``embedding``, ``bilstm_i`` / ``block_i``, ``pool``, ``dropout``, ``logits``) are
@@ -81,12 +90,16 @@ def build_classifier(arch: str, *, vocab_size: int, seq_len: int, embed_dim: int
     if arch not in ARCHS:
         raise ValueError(f"arch must be one of {ARCHS}, not {arch!r}")
     ids = keras.Input((None,), dtype="int32", name="token_ids")
+    embedding = layers.TokenEmbedding(vocab_size, embed_dim, maxlen=seq_len if arch == "transformer" else 0,
+                                      features=0 if word_features is None else np.shape(word_features)[1],
+                                      word_dropout=word_dropout, name="embedding")
+    x = embedding(ids)
+    if word_features is not None:
+        embedding.set_features(word_features)
     if arch == "bilstm":
-        x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")(ids)
         for i in range(1, lstm_layers + 1):
             x = keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True), name=f"bilstm_{i}")(x)
     else:
-        x = layers.TokenAndPositionEmbedding(seq_len, vocab_size, embed_dim, name="embedding")(ids)
         for i in range(1, blocks + 1):
             x = layers.TransformerBlock(embed_dim, heads, ff_dim, dropout, name=f"block_{i}")(x)
     x = layers.MaskedMeanPooling(name="pool")(x)
@@ -95,12 +108,16 @@ def build_classifier(arch: str, *, vocab_size: int, seq_len: int, embed_dim: int
     return keras.Model(ids, logits, name=f"sentiment_{arch}")
 
 
-def end_to_end(vectorizer, classifier):
-    """One string per row -> probabilities of (negative, neutral, positive): the file users
-    download. Input shape ``()`` of dtype string: ``model(tf.constant(["Profit rose."]))`` or
+def end_to_end(vectorizer, classifier, temperature: float = 1.0):
+    """One string per row -> calibrated probabilities of (negative, neutral, positive): the file
+    users download. The logits are divided by ``temperature`` (a ``Rescaling`` layer named
+    "temperature", fitted on validation: ``calibration.fit_temperature``) before the softmax.
+    Input shape ``()`` of dtype string: ``model(tf.constant(["Profit rose."]))`` or
     ``model.predict(np.array(texts, dtype=object))`` (a NumPy ``<U`` array is refused by Keras:
-    "Invalid dtype: str..."). The vectorizer's int64 ids are cast to int32 by the classifier's
-    Input. The vocabulary travels in the ``.keras`` file; load with ``keras.saving.load_model(path)``
+    "Invalid dtype: str..."). The model reads the text as given: pass it through
+    ``core.data.masking.mask`` first, as the page and the CLI do, so names and figures read as the placeholders
+    it was trained on. The vectorizer's int64 ids are cast to int32 by the classifier's Input.
+    The vocabulary travels in the ``.keras`` file; load with ``keras.saving.load_model(path)``
     after importing ``core.tasks.sentiment.layers`` (it registers the custom layers)."""
     _tf()
     import keras
@@ -108,8 +125,18 @@ def end_to_end(vectorizer, classifier):
     from core.tasks.sentiment import layers  # noqa: F401  (registers the custom layers)
 
     text = keras.Input((), dtype="string", name="text")
-    probs = keras.layers.Softmax(dtype="float32", name="probabilities")(classifier(vectorizer(text)))
+    logits = keras.layers.Rescaling(1.0 / float(temperature), dtype="float32", name="temperature")(
+        classifier(vectorizer(text)))
+    probs = keras.layers.Softmax(dtype="float32", name="probabilities")(logits)
     return keras.Model(text, probs, name=f"{classifier.name}_end_to_end")
+
+
+def temperature_of(model) -> float:
+    """The temperature ``end_to_end`` built into a model (1.0 for a model saved without one)."""
+    try:
+        return 1.0 / float(model.get_layer("temperature").scale)
+    except ValueError:
+        return 1.0
 
 
 # -- explanations -------------------------------------------------------------------------------
