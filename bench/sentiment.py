@@ -68,7 +68,6 @@ def train_both(settings: dict | None = None) -> dict:
                 ff_dim=config.ff_dim, blocks=config.blocks, dropout=config.dropout)
 
     from core.nn.keras_loop import Trainer
-
     from core.tasks.sentiment import baselines, wordlist
 
     lexicon = baselines.Lexicon.bundled()

@@ -63,3 +63,20 @@ def test_the_page_states_the_runs_counts_and_one_limit_for_typed_text():
     total = len(sentences.bundled("train"))  # the corpus size must not be shown for a 300-sentence run
     assert not any(f"{total:,}" in text or str(total) in text for text in shown), shown
     assert any("255 training sentences (45 more" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_sanity_line_names_every_scorer_under_90_percent_and_calibration_says_when_it_did_not_help():
+    line = charts.sanity_summary({"n": 220, "model": 0.95, "tfidf_logreg": 0.93, "lexicon": 0.795})
+    assert "Under 90%: lexicon (rule)" in line and "network 95%" in line
+    assert "All three" in charts.sanity_summary({"n": 220, "model": 0.95, "tfidf_logreg": 0.93, "lexicon": 0.9})
+    calibrated = {"temperature": 1.5, "ece_val_before": 0.05, "ece_val_after": 0.02, "ece_test_before": 0.02,
+                  "ece_test_after": 0.04}
+    assert "over-confident" in charts.calibration_summary(calibrated)
+    assert "not better on this run" in charts.calibration_summary(calibrated)
+
+
+def test_a_typed_sentence_is_unsure_when_the_network_is_or_most_words_are_unknown():
+    assert se._unsure([0.05, 0.05, 0.9], 0, 6) is None
+    assert "top probability is 45%" in se._unsure([0.35, 0.2, 0.45], 0, 6)
+    assert "51% and 45%" in se._unsure([0.45, 0.04, 0.51], 0, 6)
+    assert "4 of its 6 words" in se._unsure([0.05, 0.05, 0.9], 4, 6)

@@ -7,6 +7,10 @@ stratified (a fixed split, so runs with other seeds are compared on the same sen
 vectorizer's vocabulary, the TF-IDF vocabulary and early stopping see training sentences only:
 a stratified validation share of them stops the network; the baselines fit on the same rows the
 network takes gradient steps on. Differences come with an exact McNemar test on the test rows.
+Every model reads a sentence through ``core.data.masking`` (names and digit runs replaced), so
+neither a company name nor an exact figure can be a cue. The network's probabilities are
+temperature-scaled on its validation rows (``calibration``); every run is also scored on the
+sanity set (plain sentences, never trained on).
 
 Scoring new sentences (``predict``) runs on a worker with the stored run; the typed sentence and
 a file to score are inputs, never settings.
@@ -313,15 +317,19 @@ def predict(result: Result, inputs) -> dict:
 
 POSITIVE, NEGATIVE = LABELS.index("positive"), LABELS.index("negative")
 UNSURE_BELOW = 0.5  # calibrated top probability under this: less than even odds for any one class
+UNSURE_MARGIN = 0.15  # the two likeliest classes closer than this: a coin toss between them
 UNKNOWN_OVER = 0.5  # share of the words the vocabulary does not know
 
 
-def _unsure(confidence: float, unknown: int, words: int) -> str | None:
+def _unsure(probs, unknown: int, words: int) -> str | None:
     """Why the network's answer to a typed sentence should not be trusted, or None."""
+    second, top = np.sort(np.asarray(probs, float))[-2:]
     if words and unknown / words > UNKNOWN_OVER:
         return f"{unknown} of its {words} words are not in the vocabulary"
-    if confidence < UNSURE_BELOW:
-        return f"its top probability is {confidence:.0%}, under {UNSURE_BELOW:.0%}"
+    if top < UNSURE_BELOW:
+        return f"its top probability is {top:.0%}, under {UNSURE_BELOW:.0%}"
+    if top - second < UNSURE_MARGIN:
+        return f"its two likeliest answers are {top:.0%} and {second:.0%}"
     return None
 
 
@@ -356,7 +364,7 @@ def _explain(loaded: _Loaded, raw: str) -> dict:
     tfidf = [p - q for p, q in zip(loaded.tfidf.word_weights(masked, POSITIVE),
                                    loaded.tfidf.word_weights(masked, NEGATIVE))]
     out = {"text": text, "notes": notes, "words": words, "spans": spans, "label": int(probs.argmax()),
-           "unsure": _unsure(float(np.max(probs)), len(unknown), n), "confidence": float(np.max(probs)),
+           "unsure": _unsure(probs, len(unknown), n), "confidence": float(np.max(probs)),
            "probs": {"model": probs.tolist(), "tfidf_logreg": loaded.tfidf_probs([text])[0].tolist(),
                      "lexicon": loaded.lexicon.predict_proba([text])[0].tolist()},
            "weights": {"tfidf_logreg": tfidf[:n], "lexicon": loaded.lexicon.word_weights(text)[:n]},

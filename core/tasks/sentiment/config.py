@@ -55,7 +55,7 @@ class Config(TaskConfig):
                                                   "sooner).")
     min_steps: int = min_steps_setting()
     batch_size: int = param(64, min=8, max=1024, help="Sentences per gradient step.")
-    learning_rate: float = param(0.003, min=1e-5, max=0.1, help="Adam step size (log scale).")
+    learning_rate: float = param(0.006, min=1e-5, max=0.1, help="Adam step size (log scale).")
     class_weights: str = param("balanced", choices=CLASS_WEIGHTS,
                                help="balanced: rarer classes weigh more in the training loss; none: every sentence "
                                     "counts the same.")
