@@ -359,7 +359,7 @@ def test_forecasting_link_values_within_the_config_limits_are_kept():
     ("app_pages/playground.py", {"epochs": "20", "seeds": "2"}, "pg:tab"),
     ("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"}, "fc:tab"),
     ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60", "min_steps": "0"}, "an:tab"),
-    ("app_pages/sentiment.py", {"epochs": "2", "min_steps": "0"}, "se:tab"),
+    ("app_pages/sentiment.py", {"epochs": "2", "min_steps": "0", "train_rows": "600"}, "se:tab"),
 ])
 def test_every_tab_draws_when_opened(page, query, tab_key):
     """Only the open tab is drawn (a new session renders one tab, not ten): so open each one."""

@@ -152,7 +152,7 @@ def test_anomaly_page_trains_and_shows_the_baselines(server, browser):
 
 def test_sentiment_page_trains_explains_a_typed_sentence_and_scores_a_file(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{server}/sentiment?epochs=2&min_steps=0")
+    page.goto(f"{server}/sentiment?epochs=2&min_steps=0&train_rows=600")
     br.wait_for_text(page, r"Network accuracy[\s\S]*Try a sentence", timeout_s=240)
     br.wait_for_text(page, r"gradient x input", timeout_s=120)  # the default sentence, explained
     box = page.get_by_label("A headline or a sentence from a filing")

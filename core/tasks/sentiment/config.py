@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from core.config import TaskConfig, param
 from core.errors import ConfigError
-from core.lessons import NUMBER, PERCENT, Claim, above, below, verdict
+from core.lessons import NUMBER, PERCENT, Claim, above, below, between, verdict
 from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
@@ -86,7 +86,9 @@ PRESETS = {
         (Claim("The network does not beat TF-IDF + logistic regression (McNemar: a tie or worse)",
                verdict("tfidf_logreg", "tie", "worse")),
          Claim("The network beats the lexicon, a rule with no training (McNemar)",
-               verdict("lexicon", "better")))),
+               verdict("lexicon", "better")),
+         Claim("On the plain sentences of the sanity set (never trained on) the network is right at least 90 % of "
+               "the time", between("sanity.model", 0.9, 1.0, fmt=PERCENT, name="network on the sanity set")))),
     "300-sentences": Preset(
         "Train on only 300 of the training sentences (train_rows; a share of them validates) and rank the three "
         "scorers: the finance lexicon, a rule that learns nothing, against TF-IDF + logistic regression and the "
