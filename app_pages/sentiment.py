@@ -233,7 +233,9 @@ def downloads_tab() -> None:
     if "model.keras" in result.files:
         download_file("Network with its vectorizer (.keras, string input)", result, "model.keras", "sentiment.keras")
         st.caption("Load with keras.saving.load_model after `import core.tasks.sentiment.layers` (it registers "
-                   "the Transformer layers); the input is a batch of strings.")
+                   "the project's layers); the input is a batch of strings, each passed through "
+                   "`core.data.masking.mask` first as this page does (names and figures replaced); the output is "
+                   "the calibrated probabilities.")
 
 
 page.tabs({"Per class": per_class_tab, "Confusion": confusion_tab, "Misclassified": misclassified_tab,

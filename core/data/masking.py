@@ -33,7 +33,10 @@ PLACEHOLDER = "xxname"  # one token after TextVectorization's standardisation; i
 _WORD = re.compile(r"[^ \t\n\r\v\f]+")  # TextVectorization's whitespace split (see sentences.tokens)
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 _DIGITS = re.compile(r"[0-9]+")
-_ALWAYS_ORDINARY = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "i", "a", "an", "the", "q1", "q2", "q3", "q4", "h1", "h2", "ok", "ceo", "cfo", "coo", "ipo", "eps"]
+_ALWAYS_ORDINARY = frozenset((
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "i", "a", "an", "the", "q1", "q2", "q3", "q4", "h1", "h2", "ok", "ceo", "cfo", "coo", "ipo", "eps"))
 
 
 def _written_capitalised(word: str) -> bool:

@@ -55,7 +55,8 @@ def make_vectorizer(texts: Sequence[str], vocab_size: int, seq_len: int, extra_w
     vectorizer = keras.layers.TextVectorization(max_tokens=int(vocab_size), **settings)
     vectorizer.adapt(tf.constant(list(texts), dtype=tf.string), batch_size=1024)
     learned = vectorizer.get_vocabulary()[2:]  # without "" and "[UNK]"
-    missing = [w for w in extra_words if w not in set(learned)]
+    known = set(learned)
+    missing = [w for w in extra_words if w not in known]
     if not missing:
         return vectorizer
     return keras.layers.TextVectorization(vocabulary=learned + missing, **settings)
@@ -115,8 +116,9 @@ def end_to_end(vectorizer, classifier, temperature: float = 1.0):
     Input shape ``()`` of dtype string: ``model(tf.constant(["Profit rose."]))`` or
     ``model.predict(np.array(texts, dtype=object))`` (a NumPy ``<U`` array is refused by Keras:
     "Invalid dtype: str..."). The model reads the text as given: pass it through
-    ``core.data.masking.mask`` first, as the page and the CLI do, so names and figures read as the placeholders
-    it was trained on. The vectorizer's int64 ids are cast to int32 by the classifier's Input.
+    ``core.data.masking.mask`` first, as the page and the CLI do, so names and figures read as the
+    placeholders it was trained on. The vectorizer's int64 ids are cast to int32 by the
+    classifier's Input.
     The vocabulary travels in the ``.keras`` file; load with ``keras.saving.load_model(path)``
     after importing ``core.tasks.sentiment.layers`` (it registers the custom layers)."""
     _tf()
