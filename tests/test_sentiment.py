@@ -21,7 +21,7 @@ from core.tasks import sentiment as se
 
 ROOT = Path(__file__).resolve().parents[1]
 N_TRAIN, N_EVAL = len(sentences.bundled("train")), len(sentences.bundled("eval"))  # docs/CORPUS.md
-TINY = {"epochs": 2, "embed_dim": 16, "units": 8, "vocab_size": 2000, "ff_dim": 16, "min_steps": 0}
+TINY = {"epochs": 1, "embed_dim": 16, "units": 8, "vocab_size": 2000, "ff_dim": 16, "min_steps": 0}
 
 
 def _labelled_csv(path: Path, rows: int = 90, classes=("negative", "neutral", "positive")) -> Path:
