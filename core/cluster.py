@@ -171,9 +171,18 @@ def answers(client, timeout: float = 5.0) -> bool:
 
 
 def disconnection(client) -> str:
-    """Why ``client`` lost its cluster, in a few words for the page."""
+    """Why ``client`` lost its cluster, in a few words for the page. Asked once per lost cluster
+    (the client is dropped after): our own cluster process gets a second to be reaped, since on a
+    loaded machine the connection can drop before a killed process's exit status is known."""
+    import subprocess
+
     process = getattr(client, "findl_cluster_process", None)
-    code = process.poll() if process is not None else None
+    code = None
+    if process is not None:
+        try:
+            code = process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            code = None
     if code is not None:
         return f"the local Dask cluster was killed (signal {-code})" if code < 0 else \
             f"the local Dask cluster exited (code {code})"
