@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import json
 
@@ -6,14 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from core import comparisons, escape, lessons
+from core.charts import canvas
 from core.charts import playground as charts
 from core.data import toy2d
+from core.errors import UserError
 from core.nn import mlp
 from core.result import Result
 from core.tasks import playground as pg
-from core.tasks.playground import overfitting
+from core.tasks.playground import overfitting, step_through
 from core.ui import data as page_data
-from core.ui import frame, job_panel
+from core.ui import frame, job_panel, scoring
 from core.ui.controls import lesson_markdown
 from core.ui.page import LessonPage, download_table
 
@@ -143,7 +146,93 @@ def neurons_tab() -> None:
 
 
 def network_tab() -> None:
-    st.plotly_chart(charts.network(result), key="pg:network")
+    st.plotly_chart(charts.network(pg.params_of(result), result.info["feature_labels"]), key="pg:network")
+
+
+def step_tab() -> None:
+    if config is None:
+        return
+    setting = pg.step_setting(config, result)
+    if too_much := step_through.cost(setting):
+        st.info(f"Step through: {too_much}.")
+        return
+    notes = ["plain gradient descent (W -= α dW), whatever the run's optimizer"]
+    if config.dropout > 0:
+        notes.append("no dropout: every neuron takes part")
+    st.caption(f"Start from this run's trained weights or fresh ones, choose a training point (click it or type its "
+               f"number) and step. Each step is {' and '.join(notes)}; computed by the NumPy engine in this page.")
+    step_view(setting)
+
+
+def _pick_point() -> None:
+    """A click on a training point in the step-through picture chooses it (before the view reruns)."""
+    picked = canvas.picked(st.session_state.get("pg:step_pick"))
+    if picked is not None:
+        st.session_state["pg:step_point"] = picked
+
+
+@st.fragment
+def step_view(setting) -> None:
+    """Only this view reruns on a click: a step answers without redrawing the page."""
+    state = st.session_state
+    run = (result.key, config.to_dict().__repr__())
+    c1, c2, c3 = st.columns([2, 1, 1])
+    origin = c1.segmented_control("Start from", ["trained weights", "fresh weights"], default="trained weights",
+                                  key="pg:step_origin")
+    lr = c2.number_input("α (step size)", 1e-5, 10.0, float(config.learning_rate), format="%g", key="pg:step_lr")
+    if state.get("pg:walk_run") != (run, origin) or c3.button("Reset", icon=":material/restart_alt:", key="pg:step_reset"):
+        start = pg.params_of(result) if origin != "fresh weights" else \
+            mlp.init_params(setting.spec, np.random.default_rng([config.seed, 99]))
+        state["pg:walk"], state["pg:walk_run"] = step_through.start(setting, start, config.seed), (run, origin)
+    n = len(setting.y)
+    b = st.columns([1.2, 1, 1, 1])
+    point = b[0].number_input(f"Training point (0-{n - 1})", 0, n - 1, 0, key="pg:step_point")
+    for col, how, label in ((b[1], "example", "One example"), (b[2], "batch", "One mini-batch"),
+                            (b[3], "epoch", "One epoch")):
+        if col.button(label, key=f"pg:step_{how}", width="stretch"):
+            state["pg:walk"] = step_through.step(setting, state["pg:walk"], how, lr, point)
+    shown, editing = st.container(), st.container()  # the picture above the weight editor, drawn after it
+    e1, e2, e3 = editing.columns([2, 1, 1])
+    where = [(i, pos) for i, p in enumerate(state["pg:walk"].params) for pos in np.ndindex(p.shape)]
+    names = [step_through.parameter_name(i, pos) for i, pos in where]
+    chosen = e1.selectbox("Set a weight or bias by hand", names, key="pg:step_param")
+    index, position = where[names.index(chosen)]
+    value = e2.number_input("to", -100.0, 100.0, float(state["pg:walk"].params[index][position]), format="%.4f",
+                            key=f"pg:step_value:{chosen}")
+    if e3.button("Set", key="pg:step_set", width="stretch"):
+        state["pg:walk"] = step_through.set_parameter(state["pg:walk"], index, position, value)
+    walk = state["pg:walk"]
+    trace = step_through.trace(setting, walk.params, point)
+    said = f" Last: {walk.last}." if walk.last else ""
+    shown.markdown(f"**Point {point}** (label {setting.y[point]:g}) after {walk.updates} update(s), "
+                   f"{walk.epochs_done} full epoch(s).{said} Training loss now **{walk.history[-1][1]:.4g}**.")
+    pictures, numbers = shown.columns([1, 1]), shown.columns([3, 2])
+    a = result.arrays
+    with pictures[0]:
+        canvas.boundary("pg:step_pick", step_through.boundary(setting, walk.params), a["grid_x"], a["grid_y"],
+                        a["x_train"], a["y_train"], point, "Click a training point to step on it",
+                        tuple(result.info["axis_labels"]), on_pick=_pick_point)
+    with pictures[1]:
+        canvas.network("pg:step_net", walk.params[0::2], trace.grads[0::2], list(setting.feature_labels),
+                       f"Gradients dW for point {point}: blue +, orange -, width = size", height=300)
+        updates, losses = zip(*walk.history)
+        canvas.line("pg:step_losses", updates, losses, "Training loss after each click", "updates", "loss",
+                    height=140)
+    numbers[0].code(step_through.equations(setting, walk.params, trace, lr), language="text", wrap_lines=True)
+    rows = [{"parameter": name, "value": float(walk.params[i][pos]), "gradient": float(trace.grads[i][pos])}
+            for name, (i, pos) in zip(names, where)]
+    numbers[1].dataframe(pd.DataFrame(rows).set_index("parameter"), width="stretch", height=380)
+    if numbers[1].button("Check with TensorFlow", key="pg:step_tf",
+                         help="The same gradients from TensorFlow's GradientTape, computed on a worker."):
+        try:
+            check = scoring.score(pg, result, {"params": walk.params, "x": setting.x[[point]], "y": setting.y[[point]],
+                                               "spec": dataclasses.asdict(setting.spec)})
+            worst = max(float(np.abs(a - b).max()) for a, b in zip(trace.grads, check["grads"]))
+            numbers[1].success(f"TensorFlow's GradientTape: loss {check['loss']:.6f} (NumPy {trace.loss:.6f}); the "
+                               f"largest difference over all {sum(g.size for g in trace.grads)} gradients is "
+                               f"{worst:.1e}.")
+        except UserError as exc:
+            numbers[1].warning(f"TensorFlow check: {exc}")
 
 
 def seeds_tab() -> None:
@@ -243,6 +332,6 @@ def from_scratch_tab() -> None:
     st.text("Trained parameters:\n" + buf.getvalue())
 
 
-page.tabs({"Boundary": boundary_tab, "Training curves": curves_tab, "Neurons": neurons_tab, "Network": network_tab,
+page.tabs({"Boundary": boundary_tab, "Training curves": curves_tab, "Neurons": neurons_tab, "Network": network_tab, "Step through": step_tab,
            "Seeds": seeds_tab, "Compare": compare_tab, "Capacity sweep": sweep_tab, "Costs & threshold": costs_tab,
            "Export": export_tab, "From scratch": from_scratch_tab})

@@ -384,3 +384,35 @@ def test_every_tab_draws_when_opened(page, query, tab_key):
             counts = re.search(r"(\d+) epochs\b.*?\bat epoch (\d+)", caption.value)
             if counts:
                 assert 1 <= int(counts[2]) <= int(counts[1]), caption.value
+
+
+def test_playground_step_through_steps_edits_and_keeps_the_page():
+    at = _until(_open("app_pages/playground.py", {"epochs": "20"}), _shown)
+    at.session_state["pg:tab"] = "Step through"
+    at.run()
+    assert not at.exception
+
+    def said(a):
+        return " ".join(m.value for m in a.markdown if m.value.startswith("**Point"))
+
+    assert "after 0 update(s)" in said(at)
+    start_loss = float(re.search(r"Training loss now \*\*([\d.]+)", said(at))[1])
+    at.number_input(key="pg:step_point").set_value(5)
+    at.button(key="pg:step_example").click()
+    at.run()
+    assert "**Point 5**" in said(at) and "after 1 update(s)" in said(at) and "one update on point 5" in said(at)
+    equations = next(c.value for c in at.code if c.value.startswith("Forward"))
+    assert "dz[3] = p - y" in equations and "α = 0.03" in equations
+    at.button(key="pg:step_epoch").click()
+    at.run()
+    assert "1 full epoch(s)" in said(at)
+    at.selectbox(key="pg:step_param").set_value("W1[1,1]")
+    at.run()
+    at.number_input(key="pg:step_value:W1[1,1]").set_value(3.0)
+    at.button(key="pg:step_set").click()
+    at.run()
+    assert "W1[1,1] set to 3 by hand" in said(at)
+    assert float(re.search(r"Training loss now \*\*([\d.]+)", said(at))[1]) != start_loss
+    at.button(key="pg:step_reset").click()
+    at.run()
+    assert "after 0 update(s)" in said(at) and not at.exception

@@ -86,6 +86,24 @@ def test_playground_trains_and_redraws(server, browser):
     page.close()
 
 
+def test_playground_step_through_click_a_point_and_step(server, browser):
+    from bench import step_through
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    step_through.open_view(page, server)
+    assert step_through.status(page) == (0, 0, 0)
+    point = step_through.isolated_points(page, 1)[0]
+    step_through.click_point(page, point)
+    assert step_through.status(page) == (point, 0, 0)
+    step_through.step(page, "One example")
+    assert step_through.status(page) == (point, 1, 0)
+    step_through.step(page, "One epoch")
+    chosen, updates, epochs = step_through.status(page)
+    assert chosen == point and updates > 1 and epochs == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
 def test_share_box_is_at_the_top_and_warns_about_a_local_address(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{server}/playground?epochs=30")

@@ -6,21 +6,32 @@ import pytest
 
 from core.nn import mlp, numpy_engine, tf_engine
 
+OUTPUTS = {"sigmoid": 1, "softmax": 4, "linear": 1}
 
-def _setup(activation, regularizer, hidden=(5, 4), seed=0):
+
+def _targets(head, rng, n):
+    if head == "softmax":
+        return rng.integers(0, OUTPUTS[head], n).astype(np.float32)  # class ids
+    if head == "linear":
+        return rng.normal(1.0, 2.0, n).astype(np.float32)
+    return (rng.uniform(size=n) > 0.5).astype(np.float32)
+
+
+def _setup(activation, regularizer, hidden=(5, 4), seed=0, head="sigmoid"):
     rng = np.random.default_rng(seed)
-    spec = mlp.MLPSpec(3, hidden, activation, 0.0, regularizer, 0.01 if regularizer != "none" else 0.0)
+    spec = mlp.MLPSpec(3, hidden, activation, 0.0, regularizer, 0.01 if regularizer != "none" else 0.0,
+                       head=head, outputs=OUTPUTS[head])
     params = mlp.init_params(spec, rng)
     params = [p + rng.normal(0, 0.1, p.shape).astype(np.float32) for p in params]  # non-zero biases too
     x = rng.normal(size=(17, 3)).astype(np.float32)
-    y = (rng.uniform(size=17) > 0.5).astype(np.float32)
-    return spec, params, x, y
+    return spec, params, x, _targets(head, rng, 17)
 
 
+@pytest.mark.parametrize("head", mlp.HEADS)
 @pytest.mark.parametrize("activation", mlp.ACTIVATIONS)
 @pytest.mark.parametrize("regularizer", mlp.REGULARIZERS)
-def test_numpy_gradients_match_tensorflow(activation, regularizer):
-    spec, params, x, y = _setup(activation, regularizer)
+def test_numpy_gradients_match_tensorflow(activation, regularizer, head):
+    spec, params, x, y = _setup(activation, regularizer, head=head)
     np_loss, np_grads = numpy_engine.loss_and_grads([p.astype(np.float64) for p in params], x.astype(np.float64),
                                                     y.astype(np.float64), spec)
     tf_loss, tf_grads = tf_engine.loss_and_grads(params, x, y, spec)
@@ -29,8 +40,9 @@ def test_numpy_gradients_match_tensorflow(activation, regularizer):
         np.testing.assert_allclose(g_np, g_tf, atol=1e-5, rtol=1e-4)
 
 
-def test_numpy_gradients_match_finite_differences():
-    spec, params, x, y = _setup("tanh", "l2", hidden=(3,))
+@pytest.mark.parametrize("head", mlp.HEADS)
+def test_numpy_gradients_match_finite_differences(head):
+    spec, params, x, y = _setup("tanh", "l2", hidden=(3,), head=head)
     params = [p.astype(np.float64) for p in params]
     _, grads = numpy_engine.loss_and_grads(params, x.astype(np.float64), y.astype(np.float64), spec)
     eps = 1e-6
@@ -54,13 +66,15 @@ def test_padded_rows_do_not_count():
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
-@pytest.mark.parametrize("optimizer", mlp.OPTIMIZERS)
-def test_engines_follow_the_same_trajectory(optimizer):
+@pytest.mark.parametrize("optimizer,head", [(o, "sigmoid") for o in mlp.OPTIMIZERS]
+                         + [("adam", "softmax"), ("sgd", "linear")])
+def test_engines_follow_the_same_trajectory(optimizer, head):
     rng = np.random.default_rng(1)
-    spec = mlp.MLPSpec(2, (6,), "tanh", 0.0, "l2", 1e-3, optimizer)
+    spec = mlp.MLPSpec(2, (6,), "tanh", 0.0, "l2", 1e-3, optimizer, head=head, outputs=OUTPUTS[head])
     params = mlp.init_params(spec, rng)
     x = rng.normal(size=(50, 2)).astype(np.float32)
-    y = (x[:, 0] * x[:, 1] > 0).astype(np.float32)
+    y = {"sigmoid": (x[:, 0] * x[:, 1] > 0), "softmax": (x[:, 0] > 0) + (x[:, 1] > 0),
+         "linear": x[:, 0] - 0.5 * x[:, 1]}[head].astype(np.float32)
     schedule = mlp.batch_schedule(50, 16, 5, rng)
     a = numpy_engine.NumpyTrainer(spec, params, x, y, 0.05, 0)
     b = tf_engine.TFTrainer(spec, params, x, y, 0.05, 0, len(schedule))

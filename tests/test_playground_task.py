@@ -116,8 +116,8 @@ def test_charts_build(small_result):
     assert set(np.unique(charts.boundary(result, discretize=True).data[0].z)) <= {0.0, 1.0}
     assert len(charts.curves(result).data) == 4
     assert charts.neurons(result) is not None
-    net = charts.network(result)
-    assert sum(t.mode == "lines" for t in net.data) == 2 * 6 + 6 * 1
+    net = charts.network(pg.params_of(result), result.info["feature_labels"])
+    assert sum(list(t.x).count(None) for t in net.data if t.mode == "lines") == 2 * 6 + 6 * 1  # one per weight
     assert charts.seeds(result).data[0].type == "heatmap"
     cm = charts.confusion(result)
     assert np.asarray(cm.data[0].customdata).sum() == result.metrics["n_test"]

@@ -53,6 +53,6 @@ def test_check_task_refuses_a_broken_task():
 
 def test_hooks_are_read_through_one_function():
     assert hook(get_task("sentiment"), "predict") is not None
-    assert hook(get_task("playground"), "predict") is None
+    assert hook(get_task("forecast"), "predict") is None
     with pytest.raises(KeyError):
         hook(get_task("playground"), "no_such_hook")

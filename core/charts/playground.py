@@ -13,7 +13,9 @@ from core.charts import style
 from core.result import Result
 
 
-def _points(result: Result, show_test: bool) -> list[go.Scatter]:
+def _points(result: Result, show_test: bool, row_ids: bool = False) -> list[go.Scatter]:
+    """The training (and test) points by class; ``row_ids``: each training point carries its row
+    number as customdata (what a click on it selects)."""
     a, info = result.arrays, result.info
     names = [escape.plotly(n) for n in info.get("class_names", ["class 0", "class 1"])]  # a file's labels
     traces = []
@@ -23,8 +25,10 @@ def _points(result: Result, show_test: bool) -> list[go.Scatter]:
     for split, x, y, symbol in sets:
         for cls, colour in ((0, style.CLASS_0), (1, style.CLASS_1)):
             mask = y == cls
+            ids = dict(customdata=np.flatnonzero(mask).tolist(), hovertemplate="point %{customdata}<extra></extra>") \
+                if row_ids and split == "train" else {}
             traces.append(go.Scatter(
-                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {names[cls]}",
+                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {names[cls]}", **ids,
                 marker=dict(color=colour, symbol=symbol, size=6 if split == "train" else 8,
                             line=dict(color="white" if split == "train" else colour, width=1))))
     return traces
@@ -117,34 +121,69 @@ def neurons(result: Result) -> go.Figure | None:
     return fig
 
 
-def network(result: Result) -> go.Figure:
-    """Nodes per layer; each link's colour is the weight's sign and its width its size."""
-    a = result.arrays
-    weights = [a[k] for k in sorted((k for k in a if k.startswith("param_")), key=lambda k: int(k.split("_")[1]))][0::2]
+WIDTHS = 8  # link widths the network diagram tells apart
+
+
+def network(params: list[np.ndarray], feature_labels: list[str], values: list[np.ndarray] | None = None,
+            title: str = "Network: blue links push towards class 1, orange towards class 0; width = |weight|",
+            name: str = "w") -> go.Figure:
+    """Nodes per layer and one link per weight; each link's colour is the sign of its value and its
+    width the size. ``values``: one array per weight matrix to draw instead of the weights (the
+    step-through view draws the gradients). Links of one colour and width share a trace (at most
+    2 x WIDTHS traces, not one per weight: the step-through view redraws this on every click)."""
+    weights = params[0::2]
+    shown_values = weights if values is None else values
     sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
-    labels = [result.info.get("feature_labels", [])] + [[] for _ in sizes[1:]]
+    labels = [list(feature_labels)] + [[] for _ in sizes[1:]]
     shown = [min(s, 16) for s in sizes]  # draw at most 16 nodes per layer
     ys = [np.linspace(-1, 1, n) if n > 1 else np.zeros(1) for n in shown]
-    top = max(float(np.abs(w).max()) for w in weights) or 1.0
-    fig = go.Figure()
-    for li, w in enumerate(weights):
+    top = max(float(np.abs(w).max()) for w in shown_values) or 1.0
+    groups: dict[tuple[bool, int], tuple[list, list, list]] = {}
+    for li, w in enumerate(shown_values):
         for i in range(shown[li]):
             for j in range(shown[li + 1]):
                 value = float(w[i, j])
-                fig.add_trace(go.Scatter(
-                    x=[li, li + 1], y=[ys[li][i], ys[li + 1][j]], mode="lines", hoverinfo="text",
-                    text=f"w = {value:+.3f}", showlegend=False,
-                    line=dict(color=style.POSITIVE_WEIGHT if value > 0 else style.NEGATIVE_WEIGHT,
-                              width=0.5 + 6 * abs(value) / top)))
+                xs, yv, text = groups.setdefault((value > 0, round(WIDTHS * abs(value) / top)), ([], [], []))
+                label = f"{name}{li + 1}[{i + 1},{j + 1}] = {value:+.4g}"
+                xs += [li, li + 1, None]
+                yv += [ys[li][i], ys[li + 1][j], None]
+                text += [label, label, None]
+    fig = go.Figure([go.Scatter(x=xs, y=yv, text=text, mode="lines", hoverinfo="text", showlegend=False,
+                                line=dict(color=style.POSITIVE_WEIGHT if positive else style.NEGATIVE_WEIGHT,
+                                          width=0.5 + 6 * level / WIDTHS))
+                     for (positive, level), (xs, yv, text) in sorted(groups.items())])
     for li, n in enumerate(shown):
         names = labels[li] if labels[li] else [f"{'output' if li == len(shown) - 1 else f'h{li}.{k + 1}'}" for k in range(n)]
         more = f" (+{sizes[li] - n} not drawn)" if sizes[li] > n else ""
-        fig.add_trace(go.Scatter(x=[li] * n, y=ys[li], mode="markers+text", text=names[:n], textposition="middle left" if li == 0 else "top center",
+        fig.add_trace(go.Scatter(x=[li] * n, y=ys[li], mode="markers+text", text=[escape.plotly(t) for t in names[:n]],
+                                 textposition="middle left" if li == 0 else "top center",
                                  marker=dict(size=18, color="#444"), showlegend=False, hovertext=[f"{nm}{more}" for nm in names[:n]]))
     fig.update_xaxes(visible=False, range=[-0.6, len(shown) - 0.6])
     fig.update_yaxes(visible=False)
-    fig.update_layout(**style.LAYOUT, height=420,
-                      title="Network: blue links push towards class 1, orange towards class 0; width = |weight|")
+    fig.update_layout(**style.QUICK_LAYOUT, height=420, title=title)
+    return fig
+
+
+def step_boundary(result: Result, grid: np.ndarray, point: int) -> go.Figure:
+    """The step-through view's picture: the boundary of the weights being stepped, the training
+    points (click one to choose it) and the chosen point ringed."""
+    a = result.arrays
+    size = len(a["grid_x"])
+    fig = go.Figure([_heat(result, np.asarray(grid).reshape(size, size), False), *_points(result, False, row_ids=True)])
+    x = a["x_train"][point]
+    fig.add_trace(go.Scatter(x=[x[0]], y=[x[1]], mode="markers", name=f"point {point}", hoverinfo="skip",
+                             marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="#111", width=3))))
+    fig.update_layout(**style.QUICK_LAYOUT, height=440, title="Click a training point to step on it",
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"), clickmode="event+select")
+    _axes(fig, result)
+    return fig
+
+
+def step_losses(history: list[tuple[int, float]]) -> go.Figure:
+    updates, losses = zip(*history) if history else ((), ())
+    fig = go.Figure(go.Scatter(x=updates, y=losses, mode="lines+markers", line=dict(color=style.TRAIN)))
+    fig.update_layout(**style.QUICK_LAYOUT, height=220, title="Training loss after each click",
+                      xaxis_title="updates", yaxis_title="loss", showlegend=False)
     return fig
 
 

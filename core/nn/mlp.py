@@ -9,6 +9,7 @@ import numpy as np
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 REGULARIZERS = ("none", "l1", "l2")
+HEADS = ("sigmoid", "softmax", "linear")  # binary (one unit), k classes (k units), a number (one unit)
 
 # Keras defaults, so the exported Keras snippet trains the same way
 MOMENTUM = 0.9
@@ -26,10 +27,12 @@ class MLPSpec:
     regularizer: str = "none"
     reg_rate: float = 0.0
     optimizer: str = "adam"
+    head: str = "sigmoid"
+    outputs: int = 1
 
     @property
     def sizes(self) -> list[int]:
-        return [self.inputs, *self.hidden, 1]
+        return [self.inputs, *self.hidden, self.outputs]
 
     @property
     def n_layers(self) -> int:
@@ -57,7 +60,8 @@ def activate(name: str, z: np.ndarray) -> np.ndarray:
 
 
 def forward(params: list[np.ndarray], x: np.ndarray, activation: str) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Logits of shape (n,) and every hidden layer's activations (no dropout: inference)."""
+    """Output layer pre-activations (n, outputs) and every hidden layer's activations (no dropout:
+    inference)."""
     h = x
     hidden = []
     n_layers = len(params) // 2
@@ -68,13 +72,34 @@ def forward(params: list[np.ndarray], x: np.ndarray, activation: str) -> tuple[n
             hidden.append(h)
         else:
             h = z
-    return h[:, 0], hidden
+    return h, hidden
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def output(z: np.ndarray, head: str) -> np.ndarray:
+    """What the network says from its output pre-activations: P(class 1) (n,) for sigmoid, class
+    probabilities (n, k) for softmax, the predicted number (n,) for linear."""
+    if head == "softmax":
+        return softmax(z)
+    return sigmoid(z[:, 0]) if head == "sigmoid" else z[:, 0]
+
+
+def predict(params: list[np.ndarray], x: np.ndarray, activation: str, head: str = "sigmoid") -> np.ndarray:
+    with np.errstate(all="ignore"):  # a diverged network overflows; the caller reports divergence
+        z, _ = forward(params, x, activation)
+        return output(z, head)
 
 
 def predict_proba(params: list[np.ndarray], x: np.ndarray, activation: str) -> np.ndarray:
-    with np.errstate(all="ignore"):  # a diverged network overflows; the caller reports divergence
-        logits, _ = forward(params, x, activation)
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+    return predict(params, x, activation, "sigmoid")
 
 
 def bce(p: np.ndarray, y: np.ndarray) -> float:

@@ -22,7 +22,7 @@ def _activation(tf, name: str):
 
 
 def _loss(tf, params, x, y, w, spec_key, masks=None):
-    activation, regularizer, _, _ = spec_key
+    activation, regularizer, _, _, head = spec_key
     act = _activation(tf, activation)
     h = x
     n_layers = len(params) // 2
@@ -30,8 +30,13 @@ def _loss(tf, params, x, y, w, spec_key, masks=None):
         h = act(h @ params[2 * i] + params[2 * i + 1])
         if masks is not None:
             h = h * masks[i]
-    logits = tf.squeeze(h @ params[-2] + params[-1], -1)
-    per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
+    z = h @ params[-2] + params[-1]
+    if head == "softmax":
+        per_row = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(y, tf.int32), logits=z)
+    elif head == "linear":
+        per_row = tf.square(z[:, 0] - y)
+    else:
+        per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=z[:, 0])
     return tf.reduce_sum(w * per_row) / tf.maximum(tf.reduce_sum(w), 1.0), regularizer
 
 
@@ -46,9 +51,9 @@ def _penalty(tf, params, regularizer, reg_rate):
 
 @functools.lru_cache(maxsize=32)
 def _compiled_chunk(spec_key: tuple):
-    """One compiled training loop per (activation, regularizer, optimizer, dropout on/off)."""
+    """One compiled training loop per (activation, regularizer, optimizer, dropout on/off, head)."""
     tf = tensorflow()
-    _, regularizer, optimizer, use_dropout = spec_key
+    _, regularizer, optimizer, use_dropout, _ = spec_key
 
     def step(flat, m, v, t, xb, yb, wb, lr, reg_rate, keep, seed, shapes):
         masks = None
@@ -103,6 +108,10 @@ def _compiled_chunk(spec_key: tuple):
     return functools.lru_cache(maxsize=8)(make)
 
 
+def _key(spec: mlp.MLPSpec, use_dropout: bool) -> tuple:
+    return spec.activation, spec.regularizer, spec.optimizer, use_dropout, spec.head
+
+
 def _unflatten(tf, flat, shapes: tuple):
     sizes = [int(np.prod(shape)) for shape in shapes]
     return [tf.reshape(part, shape) for part, shape in zip(tf.split(flat, sizes), shapes)]
@@ -116,7 +125,7 @@ class TFTrainer:
         tf = tensorflow()
         self.tf, self.spec, self.chunk_steps = tf, spec, chunk_steps
         self.shapes = tuple(tuple(int(d) for d in p.shape) for p in params)
-        self.fn = _compiled_chunk((spec.activation, spec.regularizer, spec.optimizer, spec.dropout > 0))(self.shapes)
+        self.fn = _compiled_chunk(_key(spec, spec.dropout > 0))(self.shapes)
         self.flat = tf.constant(np.concatenate([p.ravel() for p in params]), tf.float32)
         self.m = tf.zeros_like(self.flat)
         self.v = tf.zeros_like(self.flat)
@@ -147,7 +156,7 @@ def loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, spec:
     """Autodiff loss and gradients for one batch (used to check the NumPy engine)."""
     tf = tensorflow()
     tensors = [tf.constant(p, tf.float32) for p in params]
-    key = (spec.activation, spec.regularizer, spec.optimizer, False)
+    key = _key(spec, False)
     with tf.GradientTape() as tape:
         tape.watch(tensors)
         data_loss, _ = _loss(tf, tensors, tf.constant(x, tf.float32), tf.constant(y, tf.float32),

@@ -16,6 +16,7 @@ from core.errors import ConfigError, DataError
 from core.nn import mlp
 from core.result import Progress, Result, jsonable
 from core.split import chronological
+from core.tasks.playground import step_through
 from core.tasks.playground.config import (
     CAPACITY_SWEEP,
     DEFAULT_COSTS,
@@ -36,9 +37,27 @@ GRID = 60           # boundary heatmap resolution (GRID x GRID)
 NEURON_GRID = 30    # per-neuron heatmaps
 MAX_NEURON_MAPS = 64
 
-__all__ = ["CAPACITY_SWEEP", "DEFAULT_COSTS", "FEATURES", "MAX_SNAPSHOTS", "NAME", "PRESETS", "SCHEMA", "SPLITS",
-           "Config", "load_data", "params_of", "seed_disagreement", "split", "sweep_configs", "sweep_metrics", "train",
-           "train_size"]
+__all__ = [
+    "CAPACITY_SWEEP",
+    "DEFAULT_COSTS",
+    "FEATURES",
+    "MAX_SNAPSHOTS",
+    "NAME",
+    "PRESETS",
+    "SCHEMA",
+    "SPLITS",
+    "Config",
+    "load_data",
+    "params_of",
+    "predict",
+    "seed_disagreement",
+    "split",
+    "step_setting",
+    "sweep_configs",
+    "sweep_metrics",
+    "train",
+    "train_size",
+]
 
 
 def params_of(result: Result) -> list[np.ndarray]:
@@ -253,6 +272,28 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
     info = {"feature_labels": [FEATURES[f][0] for f in config.features], "axis_labels": list(data.axis_labels),
             "class_names": list(data.class_names), "snapshot_every": k, "dataset": data.name}
     return Result(metrics=jsonable(metrics), arrays=arrays, info=info)
+
+
+def step_setting(config: Config, result: Result) -> step_through.Setting:
+    """The step-through view's setting for the run shown: its network, training points and grid."""
+    a = result.arrays
+    mesh = np.stack(np.meshgrid(a["grid_x"], a["grid_y"]), axis=-1).reshape(-1, 2)
+    return step_through.setting(spec_for(config), make_features(a["x_train"], config.features), a["y_train"],
+                                make_features(mesh, config.features), config.batch_size,
+                                tuple(result.info["feature_labels"]))
+
+
+def predict(result: Result, inputs: dict) -> dict:
+    """The TensorFlow engine's loss and gradients at the weights the step-through view shows, on the
+    rows it shows (``inputs``: params, x, y and the spec's fields): the view puts them beside the
+    NumPy numbers. Runs on a worker (``core.ui.scoring``), where TensorFlow is."""
+    from core.nn import tf_engine
+
+    spec = mlp.MLPSpec(**inputs["spec"])
+    params = [np.asarray(p, np.float32) for p in inputs["params"]]
+    loss, grads = tf_engine.loss_and_grads(params, np.asarray(inputs["x"], np.float32),
+                                           np.asarray(inputs["y"], np.float32), spec)
+    return {"loss": loss, "grads": grads}
 
 
 def seed_disagreement(seed_grids: list[np.ndarray]) -> float:

@@ -1,0 +1,89 @@
+"""Pictures the browser draws on a <canvas> (``canvas.js``), for a view that redraws on every click:
+the step-through view's boundary (click a point to choose it), its network of gradients and its
+loss line.
+
+Why not Plotly there: each Plotly chart re-rendered in about 250 ms in headless Chromium on the
+two-core test machine, and a step redrew three, so a click took 600-800 ms (bench/step_through.py);
+the canvas draws all three in a few milliseconds. What is sent is numbers and this app's own labels,
+drawn with ``fillText`` (never parsed as HTML), so nothing a user typed or uploaded becomes markup.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+
+from core.charts import style
+
+_COMPONENT: list = []  # registered once per process (Streamlit warns when a name is registered twice)
+
+
+def _component():
+    if not _COMPONENT:
+        import streamlit as st
+
+        _COMPONENT.append(st.components.v2.component(
+            "findl_canvas", js=(Path(__file__).with_name("canvas.js")).read_text(), isolate_styles=False))
+    return _COMPONENT[0]
+
+
+def _hex(colour: str) -> np.ndarray:
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.float64)
+
+
+def boundary_rgba(values: np.ndarray, opacity: float = 0.75) -> bytes:
+    """P(class 1) on the grid as RGBA bytes in ``style.BOUNDARY_SCALE`` (orange, white, blue), as the
+    Plotly boundary charts colour it."""
+    (s0, c0), (s1, c1), (s2, c2) = [(s, _hex(c)) for s, c in style.BOUNDARY_SCALE]
+    v = np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.5), 0.0, 1.0)[..., None]
+    low = c0 + (c1 - c0) * (v - s0) / (s1 - s0)
+    high = c1 + (c2 - c1) * (v - s1) / (s2 - s1)
+    rgb = np.where(v < s1, low, high)
+    alpha = np.full(v.shape, 255 * opacity)
+    return np.concatenate([rgb, alpha], axis=-1).round().astype(np.uint8).tobytes()
+
+
+def boundary(key: str, grid: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray, points: np.ndarray,
+             classes: np.ndarray, chosen: int | None, title: str, axis_labels: tuple[str, str],
+             on_pick=None, height: int = 440) -> None:
+    """The boundary (``grid``: values on grid_y x grid_x, first row lowest) with the training points.
+    A click on a point calls ``on_pick`` before the rerun; ``picked(st.session_state[key])`` is its
+    index then."""
+    data = dict(kind="boundary", height=height, n=len(grid_x), grid=base64.b64encode(boundary_rgba(grid)).decode(),
+                x=[float(grid_x[0]), float(grid_x[-1])], y=[float(grid_y[0]), float(grid_y[-1])],
+                px=np.round(points[:, 0], 5).tolist(), py=np.round(points[:, 1], 5).tolist(),
+                pc=np.asarray(classes, np.int64).tolist(), colours=[style.CLASS_0, style.CLASS_1],
+                chosen=chosen, title=title, xlabel=axis_labels[0], ylabel=axis_labels[1])
+    _component()(key=key, data=data, height=height, on_picked_change=on_pick or (lambda: None))
+
+
+def picked(state) -> int | None:
+    """The point index a click on ``boundary`` just sent (its key's session state), else None."""
+    value = state.get("picked") if isinstance(state, dict) else getattr(state, "picked", None)
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def network(key: str, weights: list[np.ndarray], values: list[np.ndarray], inputs: list[str], title: str,
+            height: int = 360, max_nodes: int = 16) -> None:
+    """Nodes per layer, one line per weight coloured by the sign of its ``values`` entry, width by
+    its size (at most ``max_nodes`` per layer drawn)."""
+    sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+    shown = [min(s, max_nodes) for s in sizes]
+    edges = [[li, i, j, float(v[i, j])] for li, v in enumerate(values)
+             for i in range(shown[li]) for j in range(shown[li + 1]) if np.isfinite(v[i, j])]
+    top = max((abs(e[3]) for e in edges), default=0.0) or 1.0
+    hidden = sum(s - n for s, n in zip(sizes, shown))
+    note = f"{hidden} neurons not drawn (at most {max_nodes} per layer)" if hidden else ""
+    _component()(key=key, height=height, data=dict(
+        kind="network", height=height, sizes=shown, edges=edges, top=top, inputs=list(inputs), title=title,
+        note=note, positive=style.POSITIVE_WEIGHT, negative=style.NEGATIVE_WEIGHT))
+
+
+def line(key: str, x: list[float], y: list[float], title: str, xlabel: str, ylabel: str, height: int = 200) -> None:
+    """A line of (x, y); points that are not finite numbers (a diverged loss) are left out."""
+    kept = [(float(a), float(b)) for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b)]
+    xs, ys = ([a for a, _ in kept], [b for _, b in kept]) if kept else ([0.0], [0.0])
+    _component()(key=key, height=height, data=dict(kind="line", height=height, x=xs, y=ys, title=title,
+                                                    xlabel=xlabel, ylabel=ylabel, colour=style.TRAIN))
