@@ -21,9 +21,9 @@ from core.ui.controls import lesson_markdown
 from core.ui.page import LessonPage, download_table
 
 page = LessonPage(pg, "pg", "Decision-boundary playground",
-                  "A small neural network learns to separate two classes. Watch the boundary form, see what each "
-                  "neuron detects, and check the network against logistic regression: depth is not always the "
-                  "answer.")
+                  "A small neural network learns to separate two classes (or up to six, or to predict a price). "
+                  "Watch the boundary form, see what each neuron detects, step through one update by hand, and "
+                  "check the network against the baselines: depth is not always the answer.")
 
 controls = page.controls
 sb = st.sidebar
@@ -31,11 +31,21 @@ sb = st.sidebar
 
 # ---- data -----------------------------------------------------------------------------------
 sb.header("Data")
-dataset = controls.select("dataset", "Dataset", format_func=lambda d: d, where=sb)
+problem = controls.select("problem", "Problem", where=sb, horizontal=True,
+                          format_func=lambda p: {"binary": "2 classes", "multiclass": "3-6 classes",
+                                                 "regression": "a number"}[p])
+datasets = pg.datasets_for(problem)
+if st.session_state.get(controls.key("dataset")) not in datasets:  # the problem changed: its first dataset
+    st.session_state[controls.key("dataset")] = datasets[0]
+dataset = controls.select("dataset", "Dataset", datasets, format_func=lambda d: d, where=sb)
 sb.caption(toy2d.DESCRIPTIONS[dataset])
+if dataset == "blobs":
+    controls.slider("classes", "Classes", where=sb)
 upload = None
 if dataset == "csv":
     upload = controls.upload("CSV with columns x1, x2, label", ["csv"], where=sb)
+    sb.caption({"binary": "label: two classes (any names)", "multiclass": "label: 3-6 classes (any names)",
+                "regression": "label: a number"}[problem])
 controls.slider("n_samples", "Number of points", step=10, where=sb)
 controls.slider("noise", "Noise", step=0.01, where=sb)
 controls.slider("test_ratio", "Test share", step=0.05, where=sb)
@@ -90,27 +100,46 @@ result = page.result(live_view=_live)
 m = result.metrics
 base = m["baselines"]
 inputs = ", ".join(result.info["feature_labels"])
+shown_problem = result.info.get("problem", "binary")
 
 
 def _delta(name: str) -> dict:
     """Green only for a real improvement, red for a real loss, grey within sampling error."""
     c = comparisons.find(m["comparisons"], name)
+    coloured = c["verdict"] in ("better", "worse")
+    if c["metric"] == "rmse":  # lower is better: a negative difference is the good kind
+        return dict(delta=f"{c['difference']:+.3g} vs {name}", delta_color="inverse" if coloured else "off")
     label = "network {:+.1f} pts" if name == "majority" else "{:+.1f} pts vs logistic"
-    return dict(delta=label.format(c["difference"] * 100),
-                delta_color={"better": "normal", "worse": "normal"}.get(c["verdict"], "off"))
+    return dict(delta=label.format(c["difference"] * 100), delta_color="normal" if coloured else "off")
 
 
 cols = st.columns(6)
-cols[0].metric("Train accuracy", f"{m['train_accuracy']:.1%}")
-cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}", **_delta("logistic"))
-cols[2].metric("Test AUC", "n/a" if m["test_auc"] is None else f"{m['test_auc']:.3f}")
-cols[3].metric("Test F1", f"{m['test_f1']:.3f}")
-cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}", **_delta("majority"))
+if shown_problem == "regression":
+    cols[0].metric("Train RMSE", f"{m['train_rmse']:.4g}")
+    cols[1].metric("Test RMSE", f"{m['test_rmse']:.4g}", **_delta("linear"))
+    cols[2].metric("Test R²", "n/a" if m["test_r2"] is None else f"{m['test_r2']:.3f}")
+    cols[3].metric("Test MAE", f"{m['test_mae']:.4g}")
+    cols[4].metric("Mean baseline RMSE", f"{base['mean']['test_rmse']:.4g}", **_delta("mean"))
+else:
+    cols[0].metric("Train accuracy", f"{m['train_accuracy']:.1%}")
+    cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}", **_delta("logistic"))
+    if shown_problem == "multiclass":
+        cols[2].metric("Test macro-F1", f"{m['macro_f1']:.3f}")
+        cols[3].metric("Logistic macro-F1", f"{base['logistic']['macro_f1']:.3f}")
+    else:
+        cols[2].metric("Test AUC", "n/a" if m["test_auc"] is None else f"{m['test_auc']:.3f}")
+        cols[3].metric("Test F1", f"{m['test_f1']:.3f}")
+    cols[4].metric("Majority baseline", f"{base['majority']['test_accuracy']:.1%}", **_delta("majority"))
 cols[5].metric("Training time", frame.training_time(result, digits=2))
 frame.headline(m["comparisons"])
 if "logistic_x1x2" in base:
     st.caption(f"Logistic regression on the raw x1, x2 scores {base['logistic_x1x2']['test_accuracy']:.1%}: "
                f"the difference to {base['logistic']['test_accuracy']:.1%} is what the features {inputs} buy.")
+if formula := m.get("formula"):
+    parts = [f"on the {formula['n_inside']} test points inside the region it trained on **{formula['rmse_inside']:.4g}**"]
+    if formula["rmse_outside"] is not None:
+        parts.append(f"on the {formula['n_outside']} outside it (never trained on) **{formula['rmse_outside']:.4g}**")
+    st.markdown("Error against the exact formula (no noise), RMSE: " + "; ".join(parts) + ".")
 if m.get("split") == "time":
     st.caption(f"Chronological split: trained on the first {m['n_train']} rows, tested on the last {m['n_test']}.")
 if overfit := overfitting.note(m):  # the same marks as the lessons' claims: the two cannot disagree
@@ -122,19 +151,24 @@ if result.info.get("dataset") == "fraud":
             f"frauds (recall) at the 0.5 threshold; F1 {m['test_f1']:.2f}, AUC {m['test_auc']:.2f}.")
 
 
-
 def boundary_tab() -> None:
     c1, c2 = st.columns(2)
     show_test = c1.toggle("Show test points", value=True, key="pg:show_test")
-    discretize = c2.toggle("Discretize (class, not probability)", key="pg:discretize")
+    discretize = shown_problem != "regression" and c2.toggle("Discretize (class, not probability)", key="pg:discretize")
     st.plotly_chart(charts.boundary(result, show_test, discretize), key="pg:boundary")
     st.caption(f"Press ▶ replay or drag the epoch slider: snapshots every {result.info['snapshot_every']} epoch(s).")
-    st.plotly_chart(charts.confusion(result), key="pg:confusion")
+    if shown_problem != "regression":
+        st.plotly_chart(charts.confusion(result), key="pg:confusion")
+        return
+    if "exact_grid" in result.arrays:
+        st.plotly_chart(charts.formula_error(result), key="pg:formula")
+    st.plotly_chart(charts.predicted_vs_actual(result), key="pg:pred_actual")
 
 
 def curves_tab() -> None:
     st.plotly_chart(charts.curves(result), key="pg:curves")
-    st.caption("Loss is the data loss (binary cross-entropy), without the weight penalty.")
+    st.caption(f"Loss is the data loss ({charts.LOSS_NAMES[shown_problem]}"
+               f"{' in the units of the target' if shown_problem == 'regression' else ''}), without the weight penalty.")
 
 
 def neurons_tab() -> None:
@@ -146,7 +180,11 @@ def neurons_tab() -> None:
 
 
 def network_tab() -> None:
-    st.plotly_chart(charts.network(pg.params_of(result), result.info["feature_labels"]), key="pg:network")
+    title = {"binary": "Network: blue links push towards class 1, orange towards class 0; width = |weight|",
+             "multiclass": "Network: blue = positive weight, orange = negative; width = |weight| (one output per class)",
+             "regression": "Network: blue links push the predicted number up, orange down; width = |weight|"}
+    st.plotly_chart(charts.network(pg.params_of(result), result.info["feature_labels"], title=title[shown_problem]),
+                    key="pg:network")
 
 
 def step_tab() -> None:
@@ -204,19 +242,21 @@ def step_view(setting) -> None:
     walk = state["pg:walk"]
     trace = step_through.trace(setting, walk.params, point)
     said = f" Last: {walk.last}." if walk.last else ""
-    shown.markdown(f"**Point {point}** (label {setting.y[point]:g}) after {walk.updates} update(s), "
+    label = f"target {result.arrays['y_train'][point]:.4g}, standardised {setting.y[point]:.4g}" \
+        if shown_problem == "regression" else f"label {setting.y[point]:g}"
+    shown.markdown(f"**Point {point}** ({label}) after {walk.updates} update(s), "
                    f"{walk.epochs_done} full epoch(s).{said} Training loss now **{walk.history[-1][1]:.4g}**.")
     pictures, numbers = shown.columns([1, 1]), shown.columns([3, 2])
     a = result.arrays
     with pictures[0]:
         canvas.boundary("pg:step_pick", step_through.boundary(setting, walk.params), a["grid_x"], a["grid_y"],
                         a["x_train"], a["y_train"], point, "Click a training point to step on it",
-                        tuple(result.info["axis_labels"]), on_pick=_pick_point)
+                        tuple(result.info["axis_labels"]), shown_problem, on_pick=_pick_point)
     with pictures[1]:
         canvas.network("pg:step_net", walk.params[0::2], trace.grads[0::2], list(setting.feature_labels),
                        f"Gradients dW for point {point}: blue +, orange -, width = size", height=300)
         updates, losses = zip(*walk.history)
-        canvas.line("pg:step_losses", updates, losses, "Training loss after each click", "updates", "loss",
+        canvas.line("pg:step_losses", updates, losses, "Training loss after each click", "updates", "",
                     height=140)
     numbers[0].code(step_through.equations(setting, walk.params, trace, lr), language="text", wrap_lines=True)
     rows = [{"parameter": name, "value": float(walk.params[i][pos]), "gradient": float(trace.grads[i][pos])}
@@ -236,12 +276,15 @@ def step_view(setting) -> None:
 
 
 def seeds_tab() -> None:
-    if len(result.metrics["seed_test_accuracy"]) < 2:
+    scores = charts.seed_scores(result)
+    if len(scores) < 2:
         st.info("Set 'Seeds at once' to 2-8 in the sidebar to see how much runs that differ only by their "
                 "random start disagree.")
     else:
         st.plotly_chart(charts.seeds(result), key="pg:seeds")
-        st.caption(f"Test accuracy over seeds: {m['seed_test_accuracy_mean']:.1%} ± {m['seed_test_accuracy_std']:.1%}.")
+        fmt = "{:.4g}" if shown_problem == "regression" else "{:.1%}"
+        st.caption(f"Test {result.info.get('score_name', 'accuracy')} over seeds: {fmt.format(np.mean(scores))} ± "
+                   f"{fmt.format(np.std(scores))}.")
 
 
 def compare_tab() -> None:
@@ -256,8 +299,10 @@ def compare_tab() -> None:
     right.plotly_chart(charts.boundary(result, title="Current", height=420), key="pg:current_fig")
     current = config.to_dict() if config else {}
     changed = {k: (pinned["config"].get(k), v) for k, v in current.items() if pinned["config"].get(k) != v}
-    rows = [{"": name, "pinned": pinned["result"].metrics[name], "current": m[name]}
-            for name in ("train_accuracy", "test_accuracy", "test_auc", "test_f1")]
+    names = {"binary": ("train_accuracy", "test_accuracy", "test_auc", "test_f1"),
+             "multiclass": ("train_accuracy", "test_accuracy", "macro_f1"),
+             "regression": ("train_rmse", "test_rmse", "test_r2")}[shown_problem]
+    rows = [{"": name, "pinned": pinned["result"].metrics.get(name), "current": m[name]} for name in names]
     left.dataframe(pd.DataFrame(rows).set_index(""), width="stretch")
     right.write({k: f"{a} → {b}" for k, (a, b) in changed.items()} or "same settings")
 
@@ -290,6 +335,9 @@ def sweep_tab() -> None:
 
 
 def costs_tab() -> None:
+    if shown_problem != "binary":
+        st.info("Costs and the decision threshold are about two classes: choose the problem '2 classes' to see them.")
+        return
     names = result.info["class_names"]
     words = toy2d.cost_words(result.info.get("dataset", ""), names)
     said = {key: escape.markdown(text) for key, text in words.items()}  # a file's class names, shown literally
@@ -312,8 +360,9 @@ def export_tab() -> None:
         return
     st.code(pg.keras_code(config, chronological=m.get("split") == "time"), language="python")
     if data is not None:
-        download_table("Download data (CSV)", pd.DataFrame({"x1": data.x[:, 0], "x2": data.x[:, 1],
-                                                            "label": data.y.astype(int)}), "playground_data.csv")
+        label = data.y if data.problem == "regression" else data.y.astype(int)  # class ids for classes
+        download_table("Download data (CSV)", pd.DataFrame({"x1": data.x[:, 0], "x2": data.x[:, 1], "label": label}),
+                       "playground_data.csv")
     st.download_button("Download metrics (JSON)", json.dumps({"config": config.to_dict(), "metrics": m}, indent=2),
                        "playground_metrics.json", "application/json")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import browser as br
 
-STATUS = r"Point (\d+) \(label [^)]*\) after (\d+) update\(s\), (\d+) full epoch"
+STATUS = r"Point (\d+) \((?:label|target) [^)]*\) after (\d+) update\(s\), (\d+) full epoch"
 
 # the training points' positions on the page, from the canvas that drew them (core/charts/canvas.js)
 _POINTS_XY = """() => {

@@ -296,7 +296,9 @@ def cmd_bench(args) -> int:
     if str(checkout) not in sys.path:
         sys.path.insert(0, str(checkout))
     module = importlib.import_module(f"bench.{args.task}")
-    return module.main(["--json"] if args.json else [])
+    if args.problem and args.task != "playground":
+        raise UserError("--problem is an option of the playground benchmark")
+    return module.main((["--json"] if args.json else []) + (["--problem", args.problem] if args.problem else []))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -342,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed against reference implementations")
     p.add_argument("task")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--problem", choices=("binary", "multiclass", "regression"),
+                   help="playground: the reference run's problem (default binary)")
     p.set_defaults(func=cmd_bench)
     return parser
 

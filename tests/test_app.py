@@ -416,3 +416,26 @@ def test_playground_step_through_steps_edits_and_keeps_the_page():
     at.button(key="pg:step_reset").click()
     at.run()
     assert "after 0 update(s)" in said(at) and not at.exception
+
+
+@pytest.mark.parametrize("query,output", [
+    ({"problem": "multiclass", "dataset": "blobs", "classes": "4"}, "P = softmax(z[3])"),
+    ({"problem": "regression", "dataset": "option-call"}, "ŷ = z[3]"),
+])
+def test_playground_problems_draw_every_tab_and_step(query, output):
+    """Multi-class and regression runs: every tab draws (or says it does not apply), and the
+    step-through view steps with the problem's own output layer."""
+    at = _until(_open("app_pages/playground.py", {**query, "epochs": "20"}), _shown)
+    assert not at.exception
+    headline = {m.label for m in at.metric}
+    assert ("Test macro-F1" if query["problem"] == "multiclass" else "Test R²") in headline
+    for label in [t.label for t in at.tabs]:
+        at.session_state["pg:tab"] = label
+        at.run()
+        assert not at.exception and not at.error, (label, [e.value for e in at.error])
+    at.session_state["pg:tab"] = "Step through"
+    at.run()
+    at.button(key="pg:step_example").click()
+    at.run()
+    assert not at.exception
+    assert output in next(c.value for c in at.code if c.value.startswith("Forward"))

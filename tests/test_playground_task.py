@@ -269,9 +269,9 @@ def test_lesson_scalars_are_computed_from_the_run(small_result):
 
 def test_seed_disagreement_is_the_share_of_the_picture_in_dispute():
     agree = np.array([[0.9, 0.1], [0.2, 0.8]])
-    assert pg.seed_disagreement([agree]) == 0.0
-    assert pg.seed_disagreement([agree, agree]) == 0.0
-    assert pg.seed_disagreement([agree, np.array([[0.9, 0.9], [0.2, 0.8]])]) == 0.25
+    assert pg.problems.PROBLEMS['binary'].disagreement([agree], None) == 0.0
+    assert pg.problems.PROBLEMS['binary'].disagreement([agree, agree], None) == 0.0
+    assert pg.problems.PROBLEMS['binary'].disagreement([agree, np.array([[0.9, 0.9], [0.2, 0.8]])], None) == 0.25
 
 
 def _gap_metrics(train_accuracy, test_accuracy, test_loss, test_loss_min):

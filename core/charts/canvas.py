@@ -40,22 +40,56 @@ def boundary_rgba(values: np.ndarray, opacity: float = 0.75) -> bytes:
     v = np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.5), 0.0, 1.0)[..., None]
     low = c0 + (c1 - c0) * (v - s0) / (s1 - s0)
     high = c1 + (c2 - c1) * (v - s1) / (s2 - s1)
-    rgb = np.where(v < s1, low, high)
-    alpha = np.full(v.shape, 255 * opacity)
-    return np.concatenate([rgb, alpha], axis=-1).round().astype(np.uint8).tobytes()
+    return _rgba(np.where(v < s1, low, high).reshape(-1, 3), opacity)
+
+
+def class_rgba(probabilities: np.ndarray, opacity: float = 0.75) -> bytes:
+    """(cells, k) class probabilities as RGBA bytes: the winning class's colour, paler the closer
+    its probability is to a toss-up (1/k), as the Plotly region charts colour them."""
+    p = np.nan_to_num(np.asarray(probabilities, np.float64), nan=0.0)
+    k = p.shape[1]
+    palette = np.stack([_hex(style.CLASSES[i % len(style.CLASSES)]) for i in range(k)])
+    sure = np.clip((p.max(axis=1) - 1 / k) / (1 - 1 / k), 0.0, 1.0)[:, None]
+    return _rgba(_hex("#f7f7f7") + (palette[p.argmax(axis=1)] - _hex("#f7f7f7")) * sure, opacity)
+
+
+def value_colours(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Numbers as RGB rows on the value scale (Viridis) between ``low`` and ``high``."""
+    from plotly.colors import hex_to_rgb, sequential
+
+    stops = np.array([hex_to_rgb(c) for c in sequential.Viridis], np.float64)
+    t = np.clip((np.nan_to_num(np.asarray(values, np.float64), nan=low) - low) / ((high - low) or 1.0), 0.0, 1.0)
+    where = t * (len(stops) - 1)
+    i = np.minimum(where.astype(int), len(stops) - 2)
+    return stops[i] + (stops[i + 1] - stops[i]) * (where - i)[:, None]
+
+
+def _rgba(rgb: np.ndarray, opacity: float = 0.75) -> bytes:
+    return np.concatenate([rgb, np.full((len(rgb), 1), 255 * opacity)], axis=1).round().astype(np.uint8).tobytes()
 
 
 def boundary(key: str, grid: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray, points: np.ndarray,
-             classes: np.ndarray, chosen: int | None, title: str, axis_labels: tuple[str, str],
-             on_pick=None, height: int = 440) -> None:
-    """The boundary (``grid``: values on grid_y x grid_x, first row lowest) with the training points.
+             labels: np.ndarray, chosen: int | None, title: str, axis_labels: tuple[str, str],
+             problem: str = "binary", on_pick=None, height: int = 440) -> None:
+    """What the network says over the grid (grid_y x grid_x cells, first row lowest: P(class 1),
+    class probabilities (cells, k) or numbers) with the training points coloured by their label.
     A click on a point calls ``on_pick`` before the rerun; ``picked(st.session_state[key])`` is its
     index then."""
-    data = dict(kind="boundary", height=height, n=len(grid_x), grid=base64.b64encode(boundary_rgba(grid)).decode(),
+    labels = np.asarray(labels)
+    if problem == "regression":
+        low, high = float(labels.min()), float(labels.max())
+        cells = _rgba(value_colours(np.ravel(grid), low, high))
+        colours = ["#{:02x}{:02x}{:02x}".format(*np.round(rgb).astype(int)) for rgb in value_colours(labels, low, high)]
+        point_colour = list(range(len(labels)))
+    else:
+        cells = class_rgba(grid) if problem == "multiclass" else boundary_rgba(np.ravel(grid))
+        colours = list(style.CLASSES)
+        point_colour = labels.astype(np.int64).tolist()
+    data = dict(kind="boundary", height=height, n=len(grid_x), grid=base64.b64encode(cells).decode(),
                 x=[float(grid_x[0]), float(grid_x[-1])], y=[float(grid_y[0]), float(grid_y[-1])],
                 px=np.round(points[:, 0], 5).tolist(), py=np.round(points[:, 1], 5).tolist(),
-                pc=np.asarray(classes, np.int64).tolist(), colours=[style.CLASS_0, style.CLASS_1],
-                chosen=chosen, title=title, xlabel=axis_labels[0], ylabel=axis_labels[1])
+                pc=point_colour, colours=colours, chosen=chosen, title=title, xlabel=axis_labels[0],
+                ylabel=axis_labels[1])
     _component()(key=key, data=data, height=height, on_picked_change=on_pick or (lambda: None))
 
 

@@ -13,38 +13,93 @@ from core.charts import style
 from core.result import Result
 
 
+def _problem(result: Result) -> str:
+    return result.info.get("problem", "binary")
+
+
 def _points(result: Result, show_test: bool, row_ids: bool = False) -> list[go.Scatter]:
-    """The training (and test) points by class; ``row_ids``: each training point carries its row
-    number as customdata (what a click on it selects)."""
+    """The training (and test) points by class, or coloured by their number (regression);
+    ``row_ids``: each training point carries its row number as customdata."""
     a, info = result.arrays, result.info
-    names = [escape.plotly(n) for n in info.get("class_names", ["class 0", "class 1"])]  # a file's labels
-    traces = []
     sets = [("train", a["x_train"], a["y_train"], "circle")]
     if show_test:
         sets.append(("test", a["x_test"], a["y_test"], "diamond-open"))
+    traces = []
+    if _problem(result) == "regression":
+        lo, hi = _value_range(result)
+        for split, x, y, symbol in sets:
+            traces.append(go.Scatter(
+                x=x[:, 0], y=x[:, 1], mode="markers", name=f"{split} points", customdata=y,
+                hovertemplate=f"{escape.plotly(info.get('target_name', 'y'))} = %{{customdata:.4g}}<extra>{split}</extra>",
+                marker=dict(color=y, colorscale=style.VALUE_SCALE, cmin=lo, cmax=hi, symbol=symbol,
+                            size=6 if split == "train" else 8, line=dict(color="white" if split == "train" else "#333",
+                                                                        width=1))))
+        return traces
+    names = [escape.plotly(n) for n in info.get("class_names", ["class 0", "class 1"])]  # a file's labels
     for split, x, y, symbol in sets:
-        for cls, colour in ((0, style.CLASS_0), (1, style.CLASS_1)):
+        for cls, name in enumerate(names):
+            colour = style.CLASSES[cls % len(style.CLASSES)]
             mask = y == cls
             ids = dict(customdata=np.flatnonzero(mask).tolist(), hovertemplate="point %{customdata}<extra></extra>") \
                 if row_ids and split == "train" else {}
             traces.append(go.Scatter(
-                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {names[cls]}", **ids,
+                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {name}", **ids,
                 marker=dict(color=colour, symbol=symbol, size=6 if split == "train" else 8,
                             line=dict(color="white" if split == "train" else colour, width=1))))
     return traces
 
 
+def _value_range(result: Result) -> tuple[float, float]:
+    y = result.arrays["y_train"]
+    return float(np.min(y)), float(np.max(y))
+
+
+def class_scale(k: int) -> list:
+    """Colours for "winning class + its probability" coded as z = class + probability: band i of
+    [i, i+1] runs from nearly white (probability 1/k, a toss-up) to the class's full colour (1)."""
+    scale = []
+    for i in range(k):
+        colour = style.CLASSES[i % len(style.CLASSES)]
+        scale += [[(i + 1 / k) / k if i else 0.0, "#f7f7f7"], [(i + 1) / k - (1e-6 if i < k - 1 else 0), colour]]
+    return scale
+
+
+def class_picture(probabilities: np.ndarray) -> np.ndarray:
+    """(k, G, G) class probabilities as z = winning class + its probability (see ``class_scale``)."""
+    p = np.asarray(probabilities, np.float32)
+    return p.argmax(axis=0) + p.max(axis=0)
+
+
 def _heat(result: Result, grid: np.ndarray, discretize: bool, showscale: bool = True) -> go.Heatmap:
+    common = dict(x=result.arrays["grid_x"], y=result.arrays["grid_y"], opacity=0.75, showscale=showscale,
+                  zsmooth="best", hoverinfo="skip")
+    problem = _problem(result)
+    if problem == "multiclass":
+        grid = np.asarray(grid, np.float32)
+        k = grid.shape[0]
+        z = grid.argmax(axis=0) + (1.0 if discretize else grid.max(axis=0))
+        names = [escape.plotly(n) for n in result.info.get("class_names", [])]
+        return go.Heatmap(z=z, zmin=0, zmax=k, colorscale=class_scale(k), zsmooth=False if discretize else "best",
+                          colorbar=dict(title="class (paler = less sure)", len=0.8, tickvals=[i + 0.5 for i in range(k)],
+                                        ticktext=names), **{key: v for key, v in common.items() if key != "zsmooth"})
+    if problem == "regression":
+        lo, hi = _value_range(result)
+        return go.Heatmap(z=np.asarray(grid, np.float32), zmin=lo, zmax=hi, colorscale=style.VALUE_SCALE,
+                          colorbar=dict(title=escape.plotly(result.info.get("target_name", "y")), len=0.8), **common)
     z = (np.asarray(grid, np.float32) >= 0.5).astype(np.float32) if discretize else np.asarray(grid, np.float32)
-    return go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=z, zmin=0, zmax=1,
-                      colorscale=style.BOUNDARY_SCALE, opacity=0.75, showscale=showscale, zsmooth="best",
-                      colorbar=dict(title="P(class 1)", len=0.8), hoverinfo="skip")
+    return go.Heatmap(z=z, zmin=0, zmax=1, colorscale=style.BOUNDARY_SCALE, colorbar=dict(title="P(class 1)", len=0.8),
+                      **common)
 
 
 def _axes(fig: go.Figure, result: Result) -> None:
     labels = [escape.plotly(n) for n in result.info.get("axis_labels", ["x1", "x2"])]
     fig.update_xaxes(title=labels[0], showgrid=False)
     fig.update_yaxes(title=labels[1], showgrid=False)
+
+
+_TITLES = {"binary": "Decision boundary (P of class 1)",
+           "multiclass": "Decision regions (colour = predicted class, paler = less sure)",
+           "regression": "Predicted value"}
 
 
 def boundary(result: Result, show_test: bool = True, discretize: bool = False, title: str = "",
@@ -59,8 +114,10 @@ def boundary(result: Result, show_test: bool = True, discretize: bool = False, t
                   args=[[str(int(e))], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
              for e in epochs]
     fig.update_layout(
-        **style.LAYOUT, height=height, title=title or "Decision boundary (P of class 1)",
-        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
+        **style.LAYOUT, height=height + (60 if _problem(result) == "multiclass" else 0),
+        title=title or _TITLES[_problem(result)],
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right") if _problem(result) == "binary"
+        else dict(orientation="h", y=-0.12, yanchor="top", x=0),
         sliders=[dict(active=len(steps) - 1, steps=steps, currentvalue=dict(prefix="epoch "), pad=dict(t=40))],
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="right", yanchor="top",
                           buttons=[dict(label="▶ replay", method="animate",
@@ -77,10 +134,15 @@ def live_boundary(result_like: Result, grid: np.ndarray, epoch: int) -> go.Figur
     return fig
 
 
+LOSS_NAMES = {"binary": "binary cross-entropy", "multiclass": "cross-entropy", "regression": "mean squared error"}
+
+
 def curves(result: Result) -> go.Figure:
     a = result.arrays
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (binary cross-entropy)", "Accuracy"))
-    for col, (tr, te) in enumerate((("hist_train_loss", "hist_test_loss"), ("hist_train_acc", "hist_test_acc")), 1):
+    score = result.info.get("score_name", "accuracy")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"Loss ({LOSS_NAMES[_problem(result)]})", score.capitalize()
+                                                        if score == "accuracy" else score))
+    for col, (tr, te) in enumerate((("hist_train_loss", "hist_test_loss"), ("hist_train_score", "hist_test_score")), 1):
         fig.add_trace(go.Scatter(x=a["hist_epoch"], y=a[tr], name="train", line=dict(color=style.TRAIN),
                                  showlegend=col == 1, legendgroup="train"), 1, col)
         fig.add_trace(go.Scatter(x=a["hist_epoch"], y=a[te], name="test", line=dict(color=style.TEST),
@@ -91,8 +153,46 @@ def curves(result: Result) -> go.Figure:
 
 
 def confusion(result: Result) -> go.Figure:
-    return confusion_chart.matrix(result.metrics["confusion"], result.info.get("class_names", ["class 0", "class 1"]),
-                                  "Confusion matrix (test, threshold 0.5)")
+    rule = "threshold 0.5" if _problem(result) == "binary" else "most probable class"
+    names = result.info.get("class_names", ["class 0", "class 1"])
+    return confusion_chart.matrix(result.metrics["confusion"], names, f"Confusion matrix (test, {rule})",
+                                  height=300 + 30 * max(0, len(names) - 2))
+
+
+def predicted_vs_actual(result: Result) -> go.Figure:
+    """Test points: the network's number against the true one (on the diagonal = right)."""
+    a = result.arrays
+    actual, predicted = a["y_test"], a["seed_test_probs"][0]
+    lo, hi = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
+    fig = go.Figure([go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line=dict(color="#999", dash="dot")),
+                     go.Scatter(x=actual, y=predicted, mode="markers", name="test points",
+                                marker=dict(color=style.TEST, size=6))])
+    target = escape.plotly(result.info.get("target_name", "y"))
+    fig.update_layout(**style.LAYOUT, height=400, title="Predicted against actual (test points)",
+                      xaxis_title=f"actual {target}", yaxis_title=f"predicted {target}")
+    return fig
+
+
+def formula_error(result: Result) -> go.Figure:
+    """Prediction minus the exact value over the picture (option-call: the Black-Scholes price),
+    with the border of the region the network trained on."""
+    from core.data import toy2d
+
+    a = result.arrays
+    predicted = np.asarray(a["snapshots"][-1], np.float32)
+    error = predicted - a["exact_grid"]
+    span = float(np.nanmax(np.abs(error))) or 1.0
+    fig = go.Figure(go.Heatmap(x=a["grid_x"], y=a["grid_y"], z=error, zmin=-span, zmax=span, zmid=0,
+                               colorscale=style.ERROR_SCALE, colorbar=dict(title="network − formula", len=0.8),
+                               hovertemplate="error %{z:.4f}<extra></extra>"))
+    fig.add_vline(x=toy2d.TRAINED_MONEYNESS, line=dict(color="#111", dash="dash"),
+                  annotation_text="trained up to here", annotation_position="top left")
+    fig.add_trace(go.Scatter(x=a["x_train"][:, 0], y=a["x_train"][:, 1], mode="markers", name="training points",
+                             marker=dict(color="#333", size=3), hoverinfo="skip"))
+    fig.update_layout(**style.LAYOUT, height=460, title="Error against the Black-Scholes formula",
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
+    _axes(fig, result)
+    return fig
 
 
 def neurons(result: Result) -> go.Figure | None:
@@ -188,21 +288,39 @@ def step_losses(history: list[tuple[int, float]]) -> go.Figure:
 
 
 def seeds(result: Result, discretize: bool = False) -> go.Figure:
-    """Where seeds disagree: the share of seeds predicting class 1, with the data on top."""
+    """Where seeds disagree (the share of seeds drawing each side, the winning classes, or the
+    spread of the predicted number), with the data on top, and the test score per seed."""
     grids = np.asarray(result.arrays["seed_grids"], np.float32)
-    share = (grids >= 0.5).mean(axis=0)
-    disagreement = 1.0 - np.abs(2 * share - 1.0)  # 0 = all agree, 1 = split evenly
+    problem = _problem(result)
+    if problem == "regression":
+        disagreement = grids.std(axis=0)
+        disagreement = disagreement / (disagreement.max() or 1.0)
+    elif problem == "multiclass":
+        winners = grids.argmax(axis=1)
+        top = np.stack([(winners == c).mean(axis=0) for c in range(grids.shape[1])]).max(axis=0)
+        disagreement = (1.0 - top) * grids.shape[1] / max(grids.shape[1] - 1, 1)
+    else:
+        share = (grids >= 0.5).mean(axis=0)
+        disagreement = 1.0 - np.abs(2 * share - 1.0)  # 0 = all agree, 1 = split evenly
     fig = make_subplots(rows=1, cols=2, column_widths=[0.7, 0.3],
-                        subplot_titles=(f"Disagreement of {len(grids)} seeds (dark = seeds split)", "Test accuracy per seed"))
+                        subplot_titles=(f"Disagreement of {len(grids)} seeds (dark = seeds {'spread' if problem == 'regression' else 'split'})",
+                                        f"Test {result.info.get('score_name', 'accuracy')} per seed"))
     fig.add_trace(go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=disagreement, zmin=0, zmax=1,
                              colorscale="Greys", showscale=False, hoverinfo="skip"), 1, 1)
     for trace in _points(result, False):
         fig.add_trace(trace, 1, 1)
-    acc = result.metrics["seed_test_accuracy"]
-    fig.add_trace(go.Box(y=acc, boxpoints="all", name="test acc", marker_color=style.TEST, showlegend=False), 1, 2)
-    fig.update_yaxes(tickformat=".1%", row=1, col=2)
+    score = seed_scores(result)
+    fig.add_trace(go.Box(y=score, boxpoints="all", name="test", marker_color=style.TEST, showlegend=False), 1, 2)
+    if problem != "regression":
+        fig.update_yaxes(tickformat=".1%", row=1, col=2)
     fig.update_layout(**style.LAYOUT, height=460, legend=dict(orientation="h", y=-0.15))
     return fig
+
+
+def seed_scores(result: Result) -> list[float]:
+    """Each seed's test score: accuracy for classes, RMSE for a number."""
+    m = result.metrics
+    return m.get("seed_test_accuracy") or m.get("seed_test_rmse") or []
 
 
 def cost_curve(analysis: dict, words: dict[str, str], currency: str = "$") -> go.Figure:

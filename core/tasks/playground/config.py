@@ -41,7 +41,11 @@ class Config(TaskConfig):
     epochs: int = param(200, min=1, max=2000, help="Passes over the training points.")
     learning_rate: float = param(0.03, min=1e-5, max=10.0, help="Step size of the optimizer (log scale).")
     batch_size: int = param(32, min=1, max=200_000, help="Points per gradient step; = number of training points is full batch.")
-    dataset: str = param("moons", choices=toy2d.DATASETS, help="Which 2-D dataset.")
+    problem: str = param("binary", choices=toy2d.PROBLEMS,
+                         help="What the network learns: binary = two classes, multiclass = 3-6 classes, "
+                              "regression = a number (a price).")
+    dataset: str = param("moons", choices=toy2d.DATASETS, help="Which 2-D dataset (one of the problem's, or csv).")
+    classes: int = param(3, min=3, max=toy2d.MAX_CLASSES, help="Number of classes of the blobs dataset.")
     n_samples: int = param(500, min=20, max=5000, help="Number of generated points.")
     noise: float = param(0.2, min=0.0, max=1.0, help="Noise of the generated points.")
     test_ratio: float = param(0.3, min=0.1, max=0.9, help="Share of points held out for testing.")
@@ -67,6 +71,10 @@ class Config(TaskConfig):
             raise ConfigError("choose at least one input feature")
         if len(set(self.features)) != len(self.features):
             raise ConfigError("each input feature may be chosen once")
+        if self.dataset != "csv" and toy2d.PROBLEM_OF[self.dataset] != self.problem:
+            raise ConfigError(f"dataset {self.dataset} is a {toy2d.PROBLEM_OF[self.dataset]} problem; set "
+                              f"problem={toy2d.PROBLEM_OF[self.dataset]} or choose one of "
+                              f"{', '.join(datasets_for(self.problem))}")
         if self.split == "time" and self.dataset != "csv":
             raise ConfigError("split=time is for a CSV whose rows are in time order; generated datasets "
                               "have no time order (use split=random or auto)")
@@ -79,6 +87,11 @@ class Config(TaskConfig):
     @property
     def snapshot_every(self) -> int:
         return max(1, math.ceil(self.epochs / MAX_SNAPSHOTS))
+
+
+def datasets_for(problem: str) -> tuple[str, ...]:
+    """The datasets of a problem, the file upload last."""
+    return tuple(d for d in toy2d.GENERATED if toy2d.PROBLEM_OF[d] == problem) + ("csv",)
 
 
 def train_size(n: int, test_ratio: float) -> int:
@@ -199,6 +212,39 @@ PRESETS = {
                below("test_recall", 0.5, **_mark("recall"))),
          Claim("its AUC is above 0.7: it still ranks most frauds above legitimate payments",
                above("test_auc", 0.7, **_mark("AUC", NUMBER))))),
+    "black-scholes": Preset(
+        "A network learns the Black-Scholes price of a call from noisy examples with moneyness up to 1.3. "
+        "Inside that region it prices close to the formula; beyond it, where it never saw an example, it does not "
+        "extrapolate, and a cubic polynomial in the two inputs does better there.",
+        dict(problem="regression", dataset="option-call", n_samples=1000),
+        (Claim("inside the region it trained on, its price is within 0.02 of the formula (RMSE, in units of the strike)",
+               below("formula.rmse_inside", 0.02, **_mark("RMSE against the formula inside", "{:.4f}"))),
+         Claim("outside it (moneyness above 1.3, never trained on) the error is more than five times larger",
+               above("formula.outside_over_inside", 5, **_mark("outside / inside", "{:.1f}x"))),
+         Claim("on the test points (most of them outside) it is worse than a cubic polynomial in x1, x2",
+               verdict("poly3", "worse")))),
+    "memorise": Preset(
+        "Too few points: 40 noisy points on a bump and three wide layers for 1000 epochs. The network fits its "
+        "training points almost exactly and predicts the test points no better than the training mean.",
+        dict(problem="regression", dataset="bump", n_samples=40, noise=0.5, hidden=(64, 64, 64), activation="relu",
+             epochs=1000, learning_rate=0.01, batch_size=8),
+        (Claim("its test RMSE is more than three times its training RMSE",
+               above("test_over_train_rmse", 3, **_mark("test RMSE / training RMSE", "{:.1f}x"))),
+         Claim("on the test points it is no better than always predicting the training mean",
+               verdict("mean", "tie", "worse")))),
+    "three-arms": Preset(
+        "Three interleaved spiral arms, one class each: straight borders cannot separate them; three ReLU layers can.",
+        dict(problem="multiclass", dataset="spiral3", noise=0.1, n_samples=600, hidden=(16, 16, 16), activation="relu",
+             epochs=400, learning_rate=0.01),
+        (Claim("the network beats multinomial logistic regression (straight borders)", verdict("logistic", "better")),
+         Claim("it scores above 95 % on the test points", above("test_accuracy", 0.95, **_mark("test accuracy"))))),
+    "rating-buckets": Preset(
+        "Four rating buckets from income and debt-to-income, with applicants near the borders in either bucket: "
+        "the network beats always predicting the most frequent bucket, and straight borders do about as well.",
+        dict(problem="multiclass", dataset="credit-rating", n_samples=1500, epochs=150),
+        (Claim("the network beats always predicting the most frequent bucket", verdict("majority", "better")),
+         Claim("multinomial logistic regression (straight borders) is within sampling error of the network",
+               verdict("logistic", "tie")))),
 }
 
 # The classic capacity lesson (Klaas, Machine Learning for Finance, ch. 1): one hidden layer of 1, 3

@@ -20,8 +20,8 @@ LOSS_CLIMB = 0.5   # a final test loss this far above its best value during trai
 def note(metrics: dict[str, Any]) -> tuple[str, str] | None:
     """(kind, text) of the page's note on a train-test accuracy gap: "warning" (overfitting) when the
     test loss has also climbed, "info" when it has not; None when the gap is small."""
-    gap = metrics["train_test_gap_points"]
-    if gap <= GAP_POINTS:
+    gap = metrics.get("train_test_gap_points")  # classes only
+    if gap is None or gap <= GAP_POINTS:
         return None
     final, best = metrics["test_loss"], metrics["test_loss_min"]
     accuracy = f"train accuracy is {gap:.1f} points above test accuracy"

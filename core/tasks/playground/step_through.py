@@ -33,18 +33,20 @@ class Setting:
     grid: np.ndarray     # (GRID * GRID, inputs)
     batch_size: int
     feature_labels: tuple[str, ...]
+    target: tuple[float, float] = (0.0, 1.0)  # regression: y was standardised, (mean, spread) undo it
 
 
 def setting(spec: mlp.MLPSpec, raw_train: np.ndarray, y_train: np.ndarray, raw_grid: np.ndarray,
-            batch_size: int, feature_labels: tuple[str, ...]) -> Setting:
+            batch_size: int, feature_labels: tuple[str, ...], target: tuple[float, float] = (0.0, 1.0)) -> Setting:
     """``raw_*``: the chosen features before scaling. The scaler is refitted on the training rows
-    exactly as training fitted it (population spread, 1 where a feature is constant)."""
+    exactly as training fitted it (population spread, 1 where a feature is constant). ``y_train``:
+    what the network was trained on (a regression target standardised by ``target``)."""
     mean, spread = raw_train.mean(axis=0), raw_train.std(axis=0)
     spread = np.where(spread > 0, spread, 1.0)
     plain = mlp.MLPSpec(spec.inputs, spec.hidden, spec.activation, 0.0, spec.regularizer, spec.reg_rate,
                         "sgd", spec.head, spec.outputs)
     return Setting(plain, (raw_train - mean) / spread, np.asarray(y_train, np.float64), (raw_grid - mean) / spread,
-                   min(batch_size, len(y_train)), tuple(feature_labels))
+                   min(batch_size, len(y_train)), tuple(feature_labels), tuple(target))
 
 
 def cost(s: Setting) -> str | None:
@@ -157,8 +159,10 @@ def parameter_name(index: int, position: tuple[int, ...]) -> str:
 
 
 def boundary(s: Setting, params: list[np.ndarray]) -> np.ndarray:
-    """What the network says over the picture's grid (flat): P(class 1) for two classes."""
-    return mlp.predict(params, s.grid, s.spec.activation, s.spec.head)
+    """What the network says over the picture's grid, per cell: P(class 1) for two classes, the
+    class probabilities (cells, k), or the number in the target's own units."""
+    out = mlp.predict(params, s.grid, s.spec.activation, s.spec.head)
+    return out * s.target[1] + s.target[0] if s.spec.head == "linear" else out
 
 
 def _vector(v: np.ndarray, limit: int = 8) -> str:
@@ -177,10 +181,13 @@ def equations(s: Setting, params: list[np.ndarray], t: Trace, lr: float) -> str:
         if i < n_layers - 1:
             lines.append(f"h[{i + 1}] = {act}(z[{i + 1}]) = {_vector(t.h[i])}")
     top = f"z[{n_layers}]"
-    lines += {"sigmoid": [f"p = sigmoid({top}) = {float(t.out[0]):.4f}",
-                          f"loss = -(y log p + (1 - y) log(1 - p)) = {t.data_loss:.4g}"],
-              "softmax": [f"P = softmax({top}) = {_vector(t.out)}", f"loss = -log P[y] = {t.data_loss:.4g}"],
-              "linear": [f"ŷ = {top} = {float(t.out[0]):.4f}", f"loss = (ŷ - y)² = {t.data_loss:.4g}"]}[head]
+    if head == "softmax":
+        lines += [f"P = softmax({top}) = {_vector(t.out)}", f"loss = -log P[y] = {t.data_loss:.4g}"]
+    elif head == "linear":
+        lines += [f"ŷ = {top} = {float(t.out[0]):.4f}", f"loss = (ŷ - y)² = {t.data_loss:.4g}"]
+    else:
+        lines += [f"p = sigmoid({top}) = {float(t.out[0]):.4f}",
+                  f"loss = -(y log p + (1 - y) log(1 - p)) = {t.data_loss:.4g}"]
     if s.spec.regularizer != "none":
         lines.append(f"loss + {s.spec.regularizer} penalty = {t.loss:.4g}")
     lines += ["", "Backward"]
