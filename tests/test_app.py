@@ -325,7 +325,7 @@ def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset, less
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert not any("link" in w.value for w in at.warning), [w.value for w in at.warning]
     assert _shown(at), "the page did not find the prewarmed run"
-    assert any(m.label.startswith("Test accuracy") or m.label in ("Model RMSE", "Flagged test rows", "Network accuracy")
+    assert any(m.label.startswith("Test accuracy") or m.label in ("Test RMSE", "Model RMSE", "Flagged test rows", "Network accuracy")
                for m in at.metric)
 
 

@@ -46,7 +46,7 @@ def test_multiclass_run_reports_classes_and_beats_the_majority(blobs):
 
 
 def test_regression_run_reports_errors_and_its_baselines(option):
-    config, result = option
+    _, result = option
     m = result.metrics
     assert m["problem"] == "regression" and result.info["score_name"] == "RMSE"
     assert m["test_rmse"] > 0 and m["test_r2"] is not None

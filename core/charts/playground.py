@@ -17,9 +17,8 @@ def _problem(result: Result) -> str:
     return result.info.get("problem", "binary")
 
 
-def _points(result: Result, show_test: bool, row_ids: bool = False) -> list[go.Scatter]:
-    """The training (and test) points by class, or coloured by their number (regression);
-    ``row_ids``: each training point carries its row number as customdata."""
+def _points(result: Result, show_test: bool) -> list[go.Scatter]:
+    """The training (and test) points by class, or coloured by their number (regression)."""
     a, info = result.arrays, result.info
     sets = [("train", a["x_train"], a["y_train"], "circle")]
     if show_test:
@@ -40,10 +39,8 @@ def _points(result: Result, show_test: bool, row_ids: bool = False) -> list[go.S
         for cls, name in enumerate(names):
             colour = style.CLASSES[cls % len(style.CLASSES)]
             mask = y == cls
-            ids = dict(customdata=np.flatnonzero(mask).tolist(), hovertemplate="point %{customdata}<extra></extra>") \
-                if row_ids and split == "train" else {}
             traces.append(go.Scatter(
-                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {name}", **ids,
+                x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {name}",
                 marker=dict(color=colour, symbol=symbol, size=6 if split == "train" else 8,
                             line=dict(color="white" if split == "train" else colour, width=1))))
     return traces
@@ -230,7 +227,7 @@ def network(params: list[np.ndarray], feature_labels: list[str], values: list[np
     """Nodes per layer and one link per weight; each link's colour is the sign of its value and its
     width the size. ``values``: one array per weight matrix to draw instead of the weights (the
     step-through view draws the gradients). Links of one colour and width share a trace (at most
-    2 x WIDTHS traces, not one per weight: the step-through view redraws this on every click)."""
+    2 x WIDTHS traces, not one per weight: a 64-64 network has 4,096 weights)."""
     weights = params[0::2]
     shown_values = weights if values is None else values
     sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
@@ -260,30 +257,7 @@ def network(params: list[np.ndarray], feature_labels: list[str], values: list[np
                                  marker=dict(size=18, color="#444"), showlegend=False, hovertext=[f"{nm}{more}" for nm in names[:n]]))
     fig.update_xaxes(visible=False, range=[-0.6, len(shown) - 0.6])
     fig.update_yaxes(visible=False)
-    fig.update_layout(**style.QUICK_LAYOUT, height=420, title=title)
-    return fig
-
-
-def step_boundary(result: Result, grid: np.ndarray, point: int) -> go.Figure:
-    """The step-through view's picture: the boundary of the weights being stepped, the training
-    points (click one to choose it) and the chosen point ringed."""
-    a = result.arrays
-    size = len(a["grid_x"])
-    fig = go.Figure([_heat(result, np.asarray(grid).reshape(size, size), False), *_points(result, False, row_ids=True)])
-    x = a["x_train"][point]
-    fig.add_trace(go.Scatter(x=[x[0]], y=[x[1]], mode="markers", name=f"point {point}", hoverinfo="skip",
-                             marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="#111", width=3))))
-    fig.update_layout(**style.QUICK_LAYOUT, height=440, title="Click a training point to step on it",
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"), clickmode="event+select")
-    _axes(fig, result)
-    return fig
-
-
-def step_losses(history: list[tuple[int, float]]) -> go.Figure:
-    updates, losses = zip(*history) if history else ((), ())
-    fig = go.Figure(go.Scatter(x=updates, y=losses, mode="lines+markers", line=dict(color=style.TRAIN)))
-    fig.update_layout(**style.QUICK_LAYOUT, height=220, title="Training loss after each click",
-                      xaxis_title="updates", yaxis_title="loss", showlegend=False)
+    fig.update_layout(**style.LAYOUT, height=420, title=title)
     return fig
 
 

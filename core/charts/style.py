@@ -14,6 +14,3 @@ ERROR_SCALE = "RdBu_r"   # a signed error (prediction minus the exact value)
 POSITIVE_WEIGHT = CLASS_1
 NEGATIVE_WEIGHT = CLASS_0
 LAYOUT = dict(template="plotly_white", margin=dict(l=40, r=20, t=40, b=40))
-# Without the template: Plotly deep-copies and validates a named template on every figure (about
-# 10 ms each in the web server), too slow for a view that redraws on every click (the step-through).
-QUICK_LAYOUT = dict(margin=LAYOUT["margin"], plot_bgcolor="white", paper_bgcolor="white")

@@ -37,6 +37,7 @@ STATE_POLL = 0.5       # seconds between progress reads on the server, per job
 KEEP_FINISHED = 256    # finished jobs kept in the registry (the store keeps every result)
 KEEP_STORED = 32       # stored runs kept read on the server (each page rerun shows one)
 RESTART_EVERY = 5.0    # seconds between two attempts to start (or reach) the cluster
+WORKER_RETURN_S = 30.0  # how long scoring waits for a restarting worker before it says there is none
 
 
 class EngineGone(EngineUnavailable):
@@ -450,6 +451,10 @@ class Engine:
         try:
             with self._through(self.client) as client:
                 workers = sorted(client.scheduler_info().get("workers", {}))
+                if not workers:  # a worker restarting itself (FINDL_WORKER_RUNS) is back in seconds
+                    with contextlib.suppress(TimeoutError):
+                        client.wait_for_workers(1, timeout=WORKER_RETURN_S)
+                    workers = sorted(client.scheduler_info().get("workers", {}))
                 if not workers:
                     raise EngineUnavailable("no Dask worker is running to score this input")
                 worker = self._scorer.get(key)
