@@ -90,7 +90,8 @@ def _live(event: dict, history: list) -> None:
     if "snapshot" in event and data is not None:
         gx, gy = pg.grid_axes(data.x)
         sketch = Result(metrics={}, arrays={"grid_x": gx, "grid_y": gy, "x_train": data.x, "y_train": data.y},
-                        info={"axis_labels": list(data.axis_labels), "class_names": list(data.class_names)})
+                        info={"axis_labels": list(data.axis_labels), "class_names": list(data.class_names),
+                              "problem": data.problem, "target_name": data.target_name})
         st.plotly_chart(charts.live_boundary(sketch, event["snapshot"], event.get("epoch", 0)), key="pg:live")
 
 

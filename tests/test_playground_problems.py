@@ -134,3 +134,17 @@ def test_a_files_class_names_are_shown_as_text_in_every_chart():
     shown += list(charts.confusion(result).data[0].x)
     assert all("<a" not in s and "<b>" not in s for s in shown), shown
     assert any("&lt;a href" in s for s in shown)
+
+
+def test_the_live_view_draws_each_problem_while_it_trains(blobs, option):
+    """The page's live chart is built from the data and a snapshot before any result exists."""
+    from core.result import Result
+
+    for config, result in (blobs, option):
+        data = pg.load_data(config)
+        gx, gy = pg.grid_axes(data.x)
+        sketch = Result(metrics={}, arrays={"grid_x": gx, "grid_y": gy, "x_train": data.x, "y_train": data.y},
+                        info={"axis_labels": list(data.axis_labels), "class_names": list(data.class_names),
+                              "problem": data.problem})
+        heat = charts.live_boundary(sketch, result.arrays["snapshots"][0], 1).data[0]
+        assert np.asarray(heat.z).shape == (pg.GRID, pg.GRID)

@@ -47,7 +47,9 @@ def _points(result: Result, show_test: bool) -> list[go.Scatter]:
 
 
 def _value_range(result: Result) -> tuple[float, float]:
-    y = result.arrays["y_train"]
+    """The colour range of a number: every known target, test points too (option-call's test
+    points beyond the training region are priced higher; the network's flat guess there shows)."""
+    y = np.concatenate([result.arrays["y_train"], result.arrays.get("y_test", np.zeros(0))])
     return float(np.min(y)), float(np.max(y))
 
 
@@ -77,12 +79,14 @@ def _heat(result: Result, grid: np.ndarray, discretize: bool, showscale: bool = 
         z = grid.argmax(axis=0) + (1.0 if discretize else grid.max(axis=0))
         names = [escape.plotly(n) for n in result.info.get("class_names", [])]
         return go.Heatmap(z=z, zmin=0, zmax=k, colorscale=class_scale(k), zsmooth=False if discretize else "best",
-                          colorbar=dict(title="class (paler = less sure)", len=0.8, tickvals=[i + 0.5 for i in range(k)],
+                          colorbar=dict(title="class (paler = less sure)", len=0.5, y=1, yanchor="top",
+                                        tickvals=[i + 0.5 for i in range(k)],
                                         ticktext=names), **{key: v for key, v in common.items() if key != "zsmooth"})
     if problem == "regression":
         lo, hi = _value_range(result)
         return go.Heatmap(z=np.asarray(grid, np.float32), zmin=lo, zmax=hi, colorscale=style.VALUE_SCALE,
-                          colorbar=dict(title=escape.plotly(result.info.get("target_name", "y")), len=0.8), **common)
+                          colorbar=dict(title=escape.plotly(result.info.get("target_name", "y")), len=0.5, y=1,
+                                        yanchor="top"), **common)
     z = (np.asarray(grid, np.float32) >= 0.5).astype(np.float32) if discretize else np.asarray(grid, np.float32)
     return go.Heatmap(z=z, zmin=0, zmax=1, colorscale=style.BOUNDARY_SCALE, colorbar=dict(title="P(class 1)", len=0.8),
                       **common)
@@ -111,10 +115,10 @@ def boundary(result: Result, show_test: bool = True, discretize: bool = False, t
                   args=[[str(int(e))], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
              for e in epochs]
     fig.update_layout(
-        **style.LAYOUT, height=height + (60 if _problem(result) == "multiclass" else 0),
+        **style.LAYOUT, height=height,
         title=title or _TITLES[_problem(result)],
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right") if _problem(result) == "binary"
-        else dict(orientation="h", y=-0.12, yanchor="top", x=0),
+        else dict(orientation="v", x=1.02, y=0.45, yanchor="top"),  # under the colour bar (more entries)
         sliders=[dict(active=len(steps) - 1, steps=steps, currentvalue=dict(prefix="epoch "), pad=dict(t=40))],
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.05, xanchor="right", yanchor="top",
                           buttons=[dict(label="▶ replay", method="animate",
