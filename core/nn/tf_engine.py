@@ -126,6 +126,9 @@ class TFTrainer:
         self.tf, self.spec, self.chunk_steps = tf, spec, chunk_steps
         self.shapes = tuple(tuple(int(d) for d in p.shape) for p in params)
         self.fn = _compiled_chunk(_key(spec, spec.dropout > 0))(self.shapes)
+        # Calling the concrete function skips tf.function's per-call signature matching: about 3 ms
+        # per chunk, 0.15 s of a 200-epoch run in 50 chunks (cProfile of the reference run)
+        self.concrete = None
         self.flat = tf.constant(np.concatenate([p.ravel() for p in params]), tf.float32)
         self.m = tf.zeros_like(self.flat)
         self.v = tf.zeros_like(self.flat)
@@ -141,9 +144,11 @@ class TFTrainer:
         padded = np.full((self.chunk_steps, schedule.shape[1]), -1, np.int32)
         padded[:n] = schedule
         lr, reg_rate, keep, seed = self.scalars
-        self.flat, self.m, self.v, self.t = self.fn(
-            self.flat, self.m, self.v, self.t, self.x, self.y, self.tf.constant(padded),
-            self.tf.constant(n, self.tf.int32), lr, reg_rate, keep, seed)
+        args = (self.flat, self.m, self.v, self.t, self.x, self.y, self.tf.constant(padded),
+                self.tf.constant(n, self.tf.int32), lr, reg_rate, keep, seed)
+        if self.concrete is None:  # traced (or found in the cache) once per trainer
+            self.concrete = self.fn.get_concrete_function(*args)
+        self.flat, self.m, self.v, self.t = self.concrete(*args)
 
     def weights(self) -> list[np.ndarray]:
         flat = self.flat.numpy()

@@ -226,7 +226,8 @@ def train(config: Config, data: toy2d.Points, progress: Progress) -> Result:
         "split": "time" if is_chronological(config, data) else "random",
         "problem": problem.name,
     }
-    metrics["baselines"], metrics["comparisons"] = problem.baselines(config, data, train_idx, test_idx, out_te)
+    outputs = problem.baseline_outputs(config, data, train_idx, test_idx)
+    metrics["baselines"], metrics["comparisons"] = problem.compare(config, data, test_idx, outputs, out_te)
     if problem.name == "binary":
         costs = cost_analysis(y_te, out_te, *DEFAULT_COSTS)
         metrics["costs"] = {"missed": DEFAULT_COSTS[0], "refused": DEFAULT_COSTS[1],

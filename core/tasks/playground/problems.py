@@ -105,21 +105,26 @@ class Binary:
         sides = np.stack(pictures) >= 0.5
         return float(np.mean(sides.any(axis=0) & ~sides.all(axis=0)))
 
-    def baselines(self, config, data, train_idx, test_idx, out_te) -> tuple[dict, list]:
+    def baseline_outputs(self, config, data, train_idx, test_idx) -> dict[str, np.ndarray]:
+        """Each baseline's P(class 1) on the test points (fitted on the training points)."""
         from sklearn.linear_model import LogisticRegression
 
-        y_tr, y_te = data.y[train_idx], data.y[test_idx]
+        y_tr = data.y[train_idx]
         majority_class = float(y_tr.mean() >= 0.5)  # learnt from the training rows, like any model
         probs = {"majority": np.full(len(test_idx), majority_class)}
-        inputs = _logistic_inputs(config)
-        for name, features in inputs.items():
+        for name, features in _logistic_inputs(config).items():
             x_tr, x_te = _scaled_pair(config, data, train_idx, test_idx, features)
             probs[name] = LogisticRegression().fit(x_tr, y_tr).predict_proba(x_te)[:, 1]
+        return probs
+
+    def compare(self, config, data, test_idx, outputs: dict, out_te) -> tuple[dict, list]:
+        y_te = data.y[test_idx]
+        inputs = _logistic_inputs(config)
         baselines, versus = {}, []
         y_test = y_te >= 0.5
         labels = {"majority": "always predicting the majority class",
                   "logistic": f"logistic regression on {_feature_names(config.features)}"}
-        for name, p in probs.items():
+        for name, p in outputs.items():
             m = classification.binary_metrics(y_te, p)
             baselines[name] = {"test_accuracy": m["accuracy"], "test_auc": None if name == "majority" else m["auc"],
                                "test_f1": m["f1"], "inputs": list(inputs.get(name, ()))}
@@ -171,23 +176,29 @@ class Multiclass:
         winners = np.stack([p.argmax(axis=0) for p in pictures])
         return float(np.mean((winners != winners[0]).any(axis=0)))
 
-    def baselines(self, config, data, train_idx, test_idx, out_te) -> tuple[dict, list]:
-        from sklearn import metrics as skm
+    def baseline_outputs(self, config, data, train_idx, test_idx) -> dict[str, np.ndarray]:
+        """Each baseline's predicted class on the test points (fitted on the training points)."""
         from sklearn.linear_model import LogisticRegression
 
-        y_tr, y_te = data.y[train_idx].astype(int), data.y[test_idx].astype(int)
-        k = len(data.class_names)
-        majority = int(np.bincount(y_tr, minlength=k).argmax())  # learnt from the training rows
+        y_tr = data.y[train_idx].astype(int)
+        majority = int(np.bincount(y_tr, minlength=len(data.class_names)).argmax())  # learnt from the training rows
         preds = {"majority": np.full(len(test_idx), majority)}
-        inputs = _logistic_inputs(config)
-        for name, features in inputs.items():
+        for name, features in _logistic_inputs(config).items():
             x_tr, x_te = _scaled_pair(config, data, train_idx, test_idx, features)
             preds[name] = LogisticRegression(max_iter=1000).fit(x_tr, y_tr).predict(x_te)  # multinomial
+        return preds
+
+    def compare(self, config, data, test_idx, outputs: dict, out_te) -> tuple[dict, list]:
+        from sklearn import metrics as skm
+
+        y_te = data.y[test_idx].astype(int)
+        k = len(data.class_names)
+        inputs = _logistic_inputs(config)
         labels = {"majority": "always predicting the most frequent class",
                   "logistic": f"multinomial logistic regression on {_feature_names(config.features)}"}
         right = out_te.argmax(axis=1) == y_te
         baselines, versus = {}, []
-        for name, pred in preds.items():
+        for name, pred in outputs.items():
             baselines[name] = {"test_accuracy": float(np.mean(pred == y_te)),
                                "macro_f1": float(skm.f1_score(y_te, pred, average="macro", labels=list(range(k)),
                                                               zero_division=0)),
@@ -241,24 +252,29 @@ class Regression:
         spread = float(np.std(y_train)) or 1.0
         return float(np.mean(np.std(np.stack(pictures), axis=0)) / spread)
 
-    def baselines(self, config, data, train_idx, test_idx, out_te) -> tuple[dict, list]:
+    def baseline_outputs(self, config, data, train_idx, test_idx) -> dict[str, np.ndarray]:
+        """Each baseline's number for the test points (fitted on the training points)."""
         from sklearn.linear_model import LinearRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import PolynomialFeatures
 
-        from core import metrics as fm
-
-        y_tr, y_te = data.y[train_idx].astype(np.float64), data.y[test_idx].astype(np.float64)
+        y_tr = data.y[train_idx].astype(np.float64)
         preds = {"mean": np.full(len(test_idx), float(np.mean(y_tr)))}  # the training mean
         x_tr, x_te = _scaled_pair(config, data, train_idx, test_idx, tuple(config.features))
         preds["linear"] = LinearRegression().fit(x_tr, y_tr).predict(x_te)
         raw_tr, raw_te = _scaled_pair(config, data, train_idx, test_idx, ("x1", "x2"))
         preds["poly3"] = make_pipeline(PolynomialFeatures(3), LinearRegression()).fit(raw_tr, y_tr).predict(raw_te)
+        return preds
+
+    def compare(self, config, data, test_idx, outputs: dict, out_te) -> tuple[dict, list]:
+        from core import metrics as fm
+
+        y_te = data.y[test_idx].astype(np.float64)
         labels = {"mean": "always predicting the training mean",
                   "linear": f"linear regression on {_feature_names(config.features)}",
                   "poly3": "linear regression on x1, x2 and their products up to degree 3"}
         baselines, versus = {}, []
-        for name, pred in preds.items():
+        for name, pred in outputs.items():
             baselines[name] = {"test_rmse": _rmse(y_te, pred), "test_mae": float(np.mean(np.abs(y_te - pred)))}
             test = fm.diebold_mariano(y_te, out_te, pred, horizon=1)
             versus.append(comparisons.comparison(
