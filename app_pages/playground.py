@@ -120,7 +120,7 @@ if shown_problem == "regression":
     cols[1].metric("Test RMSE", f"{m['test_rmse']:.4g}", **_delta("linear"))
     cols[2].metric("Test R²", "n/a" if m["test_r2"] is None else f"{m['test_r2']:.3f}")
     cols[3].metric("Test MAE", f"{m['test_mae']:.4g}")
-    cols[4].metric("Mean baseline RMSE", f"{base['mean']['test_rmse']:.4g}", **_delta("mean"))
+    cols[4].metric("Mean baseline", f"{base['mean']['test_rmse']:.4g}", **_delta("mean"))
 else:
     cols[0].metric("Train accuracy", f"{m['train_accuracy']:.1%}")
     cols[1].metric("Test accuracy", f"{m['test_accuracy']:.1%}", **_delta("logistic"))
