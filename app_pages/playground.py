@@ -189,18 +189,19 @@ def network_tab() -> None:
 
 
 def step_tab() -> None:
-    if config is None:
+    shown_config = pg.run_config(result) or config  # an older run may be on screen: step on its network
+    if shown_config is None:
         return
-    setting = pg.step_setting(config, result)
+    setting = pg.step_setting(shown_config, result)
     if too_much := step_through.cost(setting):
         st.info(f"Step through: {too_much}.")
         return
     notes = ["plain gradient descent (W -= α dW), whatever the run's optimizer"]
-    if config.dropout > 0:
+    if shown_config.dropout > 0:
         notes.append("no dropout: every neuron takes part")
     st.caption(f"Start from this run's trained weights or fresh ones, choose a training point (click it or type its "
                f"number) and step. Each step is {' and '.join(notes)}; computed by the NumPy engine in this page.")
-    step_view(setting)
+    step_view(setting, shown_config)
 
 
 def _pick_point() -> None:
@@ -211,19 +212,22 @@ def _pick_point() -> None:
 
 
 @st.fragment
-def step_view(setting) -> None:
+def step_view(setting, run_settings) -> None:
     """Only this view reruns on a click: a step answers without redrawing the page."""
     state = st.session_state
-    run = (result.key, config.to_dict().__repr__())
+    run = (result.key, repr(run_settings.to_dict()))
     c1, c2, c3 = st.columns([2, 1, 1])
     origin = c1.segmented_control("Start from", ["trained weights", "fresh weights"], default="trained weights",
-                                  key="pg:step_origin")
-    lr = c2.number_input("α (step size)", 1e-5, 10.0, float(config.learning_rate), format="%g", key="pg:step_lr")
+                                  key="pg:step_origin") or "trained weights"
+    lr = c2.number_input("α (step size)", 1e-5, 10.0, float(run_settings.learning_rate), format="%g",
+                         key="pg:step_lr")
     if state.get("pg:walk_run") != (run, origin) or c3.button("Reset", icon=":material/restart_alt:", key="pg:step_reset"):
         start = pg.params_of(result) if origin != "fresh weights" else \
-            mlp.init_params(setting.spec, np.random.default_rng([config.seed, 99]))
-        state["pg:walk"], state["pg:walk_run"] = step_through.start(setting, start, config.seed), (run, origin)
+            mlp.init_params(setting.spec, np.random.default_rng([run_settings.seed, 99]))
+        state["pg:walk"], state["pg:walk_run"] = step_through.start(setting, start, run_settings.seed), (run, origin)
     n = len(setting.y)
+    if state.get("pg:step_point", 0) > n - 1:  # a run with fewer training points than the last one
+        state["pg:step_point"] = 0
     b = st.columns([1.2, 1, 1, 1])
     point = b[0].number_input(f"Training point (0-{n - 1})", 0, n - 1, 0, key="pg:step_point")
     for col, how, label in ((b[1], "example", "One example"), (b[2], "batch", "One mini-batch"),

@@ -148,3 +148,15 @@ def test_the_live_view_draws_each_problem_while_it_trains(blobs, option):
                               "problem": data.problem})
         heat = charts.live_boundary(sketch, result.arrays["snapshots"][0], 1).data[0]
         assert np.asarray(heat.z).shape == (pg.GRID, pg.GRID)
+
+
+def test_the_step_view_steps_on_the_shown_runs_own_network(blobs):
+    """An older run may be on screen while new settings (another problem) train: the step-through
+    view takes the network's shape from the run's own settings, not from the sidebar's."""
+    config, result = blobs
+    result.config = config.to_dict()
+    assert pg.run_config(result) == config
+    setting = pg.step_setting(pg.run_config(result), result)
+    assert setting.spec.head == "softmax" and setting.spec.outputs == 4
+    result.config = None
+    assert pg.run_config(result) is None

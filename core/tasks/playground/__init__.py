@@ -53,6 +53,7 @@ __all__ = [
     "load_data",
     "params_of",
     "predict",
+    "run_config",
     "split",
     "step_setting",
     "sweep_configs",
@@ -286,6 +287,17 @@ def option_grid(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     m, v = np.meshgrid(gx, gy)
     return call_price(np.maximum(m, 1e-6), 1.0, toy2d.OPTION_RATE, np.maximum(v, 1e-4),
                       toy2d.OPTION_YEARS).astype(np.float32)
+
+
+def run_config(result: Result) -> Config | None:
+    """The settings a stored run was trained with (an older run may be on screen while new settings
+    train), or None when the run does not carry them."""
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in (result.config or {}).items()
+              if k in Config.field_names()}
+    try:
+        return Config(**values) if values else None
+    except (ConfigError, TypeError):
+        return None
 
 
 def step_setting(config: Config, result: Result) -> step_through.Setting:
