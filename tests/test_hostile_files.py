@@ -256,3 +256,12 @@ def test_a_feature_table_read_in_pieces_is_the_table_read_whole(monkeypatch):
     assert np.array_equal(pieces.x, whole.x) and np.array_equal(pieces.y, whole.y)
     assert np.array_equal(pieces.amount, whole.amount) and pieces.notes == whole.notes
     assert any("Ignored non-numeric column(s): b" in note for note in pieces.notes)
+
+
+def test_a_feature_beyond_float32_is_named_not_rounded_to_infinity():
+    """Feature tables are read into float32 (half the web server's memory for a large upload)."""
+    rows = "a,b,label\n" + "".join(f"{i * 0.5},{1e300 if i == 10 else i},{int(i % 50 == 0)}\n" for i in range(500))
+    with pytest.raises(DataError, match=r"column 'b' has a value beyond ±3.4e38 \(1e\+300\)"):
+        tabular.from_csv(rows.encode())
+    table = tabular.from_csv(rows.replace("1e+300", "7").replace("1e300", "7").encode())
+    assert table.x.dtype == np.float32

@@ -25,6 +25,7 @@ MIN_ROWS = 400
 # card file is 150 MB); pandas holds such a file in well under 1 GB.
 MAX_BYTES = 200 * 1024 * 1024
 PIECE_ROWS = 50_000  # rows parsed at a time (``from_csv``)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -41,24 +42,30 @@ def from_csv(source: csvio.Source) -> Table:
     file = csvio.read(source, max_bytes=MAX_BYTES)
     notes = list(file.notes)
     decimal_comma = file.delimiter != ","
-    # Read in pieces into one float64 matrix (and the labels): a 190 MB upload is parsed on the
+    # Read in pieces into one float32 matrix (and the labels): a 190 MB upload is parsed on the
     # web server, whose memory a class shares, and never exists there as a whole table as well.
+    # float32 holds the 6-7 significant digits a spreadsheet writes and halves the matrix (the
+    # networks train in float32 anyway); a value beyond float32's range is reported, not rounded.
     x = names = label_column = None
     labels, ignored, rows = [], set(), 0
     for frame in file.frames(PIECE_ROWS):
         if x is None:
             label_column = csvio.find_column(frame, *LABEL_NAMES)
             names = [str(column) for column in frame.columns if column != label_column]
-            x = np.empty((file.lines(), len(names)))
+            x = np.empty((file.lines(), len(names)), np.float32)
         if label_column is not None:
             labels.append(_labels(frame, label_column))
         for j, column in enumerate(column for column in frame.columns if column != label_column):
             if j in ignored:
                 continue
             try:
-                x[rows:rows + len(frame), j] = csvio.numeric_column(frame, column, decimal_comma).to_numpy(np.float64)
-            except DataError:
+                values = csvio.numeric_column(frame, column, decimal_comma).to_numpy(np.float64)
+            except DataError:  # text: not a feature (said in the notes)
                 ignored.add(j)
+                continue
+            if np.nanmax(np.abs(values), initial=0.0) > FLOAT32_MAX:
+                raise_too_large(column, values)
+            x[rows:rows + len(frame), j] = values
         rows += len(frame)
     y = np.concatenate(labels) if labels else None
     if y is not None and y.min() == y.max():
@@ -95,6 +102,12 @@ def from_csv(source: csvio.Source) -> Table:
     amount = x[:, names.index(amount_column)] if amount_column is not None else None
     return Table(x=x, feature_names=names, y=y, amount=amount,
                  fingerprint=file.fingerprint, notes=notes)
+
+
+def raise_too_large(column, values: np.ndarray) -> None:
+    big = np.flatnonzero(np.abs(values) > FLOAT32_MAX)
+    raise DataError(f"column '{column}' has a value beyond ±3.4e38 ({values[big[0]]:g}); such numbers are not "
+                    "features a network can learn from: rescale the column")
 
 
 def _labels(frame: pd.DataFrame, column) -> np.ndarray:
