@@ -111,7 +111,10 @@ def test_setting_scales_like_training_and_bounds_the_work():
     np.testing.assert_allclose(s.x, StandardScaler().fit_transform(raw))
     assert s.spec.dropout == 0 and s.spec.optimizer == "sgd"
     assert step_through.cost(s) is None
-    big = step_through.setting(mlp.MLPSpec(2, (512,) * 6), np.zeros((5000, 2)), np.zeros(5000), raw[:1], 500, ("a", "b"))
+    wide = step_through.setting(mlp.MLPSpec(2, (512,) * 6), np.zeros((20, 2)), np.zeros(20), raw[:1], 20, ("a", "b"))
+    assert "too many to list" in step_through.cost(wide)
+    big = step_through.setting(mlp.MLPSpec(2, (64, 64, 64)), np.zeros((8000, 2)), np.zeros(8000), raw[:1], 500,
+                               ("a", "b"))
     assert "too much" in step_through.cost(big)
     many = step_through.setting(mlp.MLPSpec(2, (4,)), np.zeros((4000, 2)), np.zeros(4000), raw[:1], 1, ("a", "b"))
     assert "4,000 updates" in step_through.cost(many)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from core import classification
+from core import metrics as fm
 from core.data import toy2d
 from core.errors import ConfigError, DataError
 from core.nn import mlp
@@ -270,12 +271,9 @@ def formula_errors(data: toy2d.Points, test_idx: np.ndarray, out_te: np.ndarray)
     exact = data.exact[test_idx].astype(np.float64)
     outside = data.outside[test_idx] if data.outside is not None else np.zeros(len(test_idx), bool)
 
-    def rmse(rows):
-        return float(np.sqrt(np.mean((out_te[rows] - exact[rows]) ** 2))) if rows.any() else None
-
-    inside_error, outside_error = rmse(~outside), rmse(outside)
+    inside_error, outside_error = fm.rmse(exact[~outside], out_te[~outside]), fm.rmse(exact[outside], out_te[outside])
     ratio = outside_error / inside_error if inside_error and outside_error is not None else None
-    return {"rmse": rmse(np.ones(len(exact), bool)), "rmse_inside": inside_error, "rmse_outside": outside_error,
+    return {"rmse": fm.rmse(exact, out_te), "rmse_inside": inside_error, "rmse_outside": outside_error,
             "outside_over_inside": ratio, "n_inside": int((~outside).sum()), "n_outside": int(outside.sum())}
 
 

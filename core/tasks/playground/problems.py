@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core import classification, comparisons
+from core import metrics as fm
 from core.nn import mlp
 
 UNIT = "test points"
@@ -42,16 +43,13 @@ class Target:
         return np.asarray(z, np.float64) * self.scale + self.mean
 
 
-def _features(config, data, rows, features):
-    from core.tasks.playground import make_features  # the task's feature maps (no import cycle at load)
-
-    return make_features(data.x[rows], features)
-
-
-def _scaled_pair(config, data, train_idx, test_idx, features):
+def _scaled_pair(data, train_idx, test_idx, features):
+    """The chosen features of the training and test rows, standardised with the training rows."""
     from sklearn.preprocessing import StandardScaler
 
-    raw_tr, raw_te = _features(config, data, train_idx, features), _features(config, data, test_idx, features)
+    from core.tasks.playground import make_features  # the task's feature maps (no import cycle at load)
+
+    raw_tr, raw_te = make_features(data.x[train_idx], features), make_features(data.x[test_idx], features)
     scaler = StandardScaler().fit(raw_tr)  # fit on the training rows only, like the network's
     return scaler.transform(raw_tr).astype(np.float32), scaler.transform(raw_te).astype(np.float32)
 
@@ -113,7 +111,7 @@ class Binary:
         majority_class = float(y_tr.mean() >= 0.5)  # learnt from the training rows, like any model
         probs = {"majority": np.full(len(test_idx), majority_class)}
         for name, features in _logistic_inputs(config).items():
-            x_tr, x_te = _scaled_pair(config, data, train_idx, test_idx, features)
+            x_tr, x_te = _scaled_pair(data, train_idx, test_idx, features)
             probs[name] = LogisticRegression().fit(x_tr, y_tr).predict_proba(x_te)[:, 1]
         return probs
 
@@ -184,7 +182,7 @@ class Multiclass:
         majority = int(np.bincount(y_tr, minlength=len(data.class_names)).argmax())  # learnt from the training rows
         preds = {"majority": np.full(len(test_idx), majority)}
         for name, features in _logistic_inputs(config).items():
-            x_tr, x_te = _scaled_pair(config, data, train_idx, test_idx, features)
+            x_tr, x_te = _scaled_pair(data, train_idx, test_idx, features)
             preds[name] = LogisticRegression(max_iter=1000).fit(x_tr, y_tr).predict(x_te)  # multinomial
         return preds
 
@@ -207,10 +205,6 @@ class Multiclass:
                 versus.append(comparisons.mcnemar(y_te, right, pred == y_te, scorer="network", scorer_label="network",
                                                   baseline=name, baseline_label=labels[name], unit=UNIT))
         return baselines, versus
-
-
-def _rmse(a, b) -> float:
-    return float(np.sqrt(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)))
 
 
 class Regression:
@@ -237,14 +231,14 @@ class Regression:
 
     def metrics(self, y_tr, out_tr, y_te, out_te) -> dict:
         ss_tot = float(np.sum((y_te - np.mean(y_te)) ** 2))
-        train_rmse, test_rmse = _rmse(y_tr, out_tr), _rmse(y_te, out_te)
+        train_rmse, test_rmse = fm.rmse(y_tr, out_tr), fm.rmse(y_te, out_te)
         return {"train_rmse": train_rmse, "test_rmse": test_rmse,
-                "test_over_train_rmse": test_rmse / train_rmse if train_rmse > 0 else None,  # memorising: far above 1
-                "test_mae": float(np.mean(np.abs(y_te - out_te))),
+                "test_over_train_rmse": test_rmse / train_rmse if train_rmse and test_rmse is not None else None,
+                "test_mae": fm.mae(y_te, out_te),
                 "test_r2": 1.0 - float(np.sum((y_te - out_te) ** 2)) / ss_tot if ss_tot > 0 else None}
 
     def seed_score(self, y_te, out_te) -> float:
-        return _rmse(y_te, out_te)
+        return fm.rmse(y_te, out_te)
 
     def disagreement(self, pictures: list[np.ndarray], y_train) -> float:
         """Mean spread (standard deviation) of the seeds' predictions over the picture, as a share
@@ -260,26 +254,24 @@ class Regression:
 
         y_tr = data.y[train_idx].astype(np.float64)
         preds = {"mean": np.full(len(test_idx), float(np.mean(y_tr)))}  # the training mean
-        x_tr, x_te = _scaled_pair(config, data, train_idx, test_idx, tuple(config.features))
+        x_tr, x_te = _scaled_pair(data, train_idx, test_idx, tuple(config.features))
         preds["linear"] = LinearRegression().fit(x_tr, y_tr).predict(x_te)
-        raw_tr, raw_te = _scaled_pair(config, data, train_idx, test_idx, ("x1", "x2"))
+        raw_tr, raw_te = _scaled_pair(data, train_idx, test_idx, ("x1", "x2"))
         preds["poly3"] = make_pipeline(PolynomialFeatures(3), LinearRegression()).fit(raw_tr, y_tr).predict(raw_te)
         return preds
 
     def compare(self, config, data, test_idx, outputs: dict, out_te) -> tuple[dict, list]:
-        from core import metrics as fm
-
         y_te = data.y[test_idx].astype(np.float64)
         labels = {"mean": "always predicting the training mean",
                   "linear": f"linear regression on {_feature_names(config.features)}",
                   "poly3": "linear regression on x1, x2 and their products up to degree 3"}
         baselines, versus = {}, []
         for name, pred in outputs.items():
-            baselines[name] = {"test_rmse": _rmse(y_te, pred), "test_mae": float(np.mean(np.abs(y_te - pred)))}
+            baselines[name] = {"test_rmse": fm.rmse(y_te, pred), "test_mae": fm.mae(y_te, pred)}
             test = fm.diebold_mariano(y_te, out_te, pred, horizon=1)
             versus.append(comparisons.comparison(
                 scorer="network", scorer_label="network", baseline=name, baseline_label=labels[name], metric="rmse",
-                model_value=_rmse(y_te, out_te), baseline_value=_rmse(y_te, pred), higher_is_better=False,
+                model_value=fm.rmse(y_te, out_te), baseline_value=fm.rmse(y_te, pred), higher_is_better=False,
                 test="paired test on squared errors (Diebold-Mariano, h=1)", p_value=test["p_value"],
                 n=len(y_te), unit=UNIT))
         return baselines, versus

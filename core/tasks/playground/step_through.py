@@ -20,6 +20,7 @@ from core.nn.numpy_engine import Trace
 
 MAX_UPDATES = 2000        # updates one click may run ("one epoch" at batch 1 on 2000 points)
 MAX_WORK = 50_000_000     # rows x parameters one click may touch (about a tenth of a second)
+MAX_PARAMETERS = 10_000   # weights and biases the view lists and offers to edit (the overfit preset has 8,577)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ def cost(s: Setting) -> str | None:
     if updates > MAX_UPDATES:
         return (f"one epoch is {updates:,} updates at batch size {s.batch_size}: too many to step through here "
                 f"(at most {MAX_UPDATES:,}); raise the batch size or use fewer points")
+    if n_params > MAX_PARAMETERS:
+        return (f"the network has {n_params:,} weights and biases, too many to list and edit by hand here "
+                f"(at most {MAX_PARAMETERS:,}); use a smaller network")
     if n * n_params > MAX_WORK:
         return (f"{n:,} training points x {n_params:,} parameters is too much to step through here; "
                 "use a smaller network or fewer points")
