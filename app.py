@@ -13,8 +13,14 @@ PAGES: dict[str, list] = {"Start": [st.Page("app_pages/home.py", title="Home", i
 for lesson in catalog.live():
     PAGES.setdefault(lesson.group, []).append(
         st.Page(lesson.page, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path))
+PAGES["Teach"] = [st.Page("app_pages/class_view.py", title="Class view", icon=":material/groups:", url_path="class")]
 
-page = st.navigation(PAGES)
+# A focused classroom link (core.classroom, show=...) keeps a student on the lesson: no page menu,
+# the lesson's controls first, the server's status folded away.
+focused = "show" in st.query_params
+page = st.navigation(PAGES, position="hidden" if focused else "sidebar")
 frame.style()
-frame.sidebar_status()
+with st.sidebar.expander("Server and display") if focused else st.sidebar:
+    frame.sidebar_status()
+    frame.projector_switch()
 page.run()

@@ -19,7 +19,7 @@ controls = page.controls
 sb = st.sidebar
 
 # ---- data -----------------------------------------------------------------------------------
-sb.header("Data")
+controls.header("Data", where=sb)
 source = controls.select("source", "Data", where=sb,
                          format_func=lambda s: {"transactions": "card transactions (generated, known fraud)",
                                                 "market": "market days (S&P 500 / NASDAQ, stress days)",
@@ -39,7 +39,7 @@ else:
                     format_func=lambda s: {"file": "file order (time)", "shuffled": "shuffled (not in time order)"}[s])
 controls.select("scaling", "Scaling (fitted on training rows)", where=sb)
 
-sb.header("Autoencoder")
+controls.header("Autoencoder", where=sb)
 if source == "market":
     controls.select("model", "Network", where=sb, horizontal=True,
                     format_func=lambda s: {"dense": "dense (features)", "conv1d": "1-D conv (return window)"}[s])
@@ -50,7 +50,7 @@ controls.slider("dropout", "Dropout", step=0.05, where=sb)
 controls.select("train_on", "Train on", where=sb, horizontal=True,
                 format_func=lambda s: {"normal": "normal rows only", "all": "all rows"}[s])
 
-sb.header("Training")
+controls.header("Training", where=sb)
 controls.number("epochs", "Max epochs (early stopping on validation)", where=sb)
 controls.number("min_steps", "Min gradient steps (small data: more epochs)", step=100, where=sb)
 controls.number("batch_size", "Batch size", step=64, where=sb)
@@ -114,8 +114,8 @@ if "y_test" in a:
     cols[3].metric("Recall", f"{at['recall']:.1%}")
     cols[4].metric("F1", f"{at['f1']:.3f}")
     c1, c2 = st.columns([1, 2])
-    c1.plotly_chart(confusion_chart.matrix(at["confusion"], ["normal", "anomaly"], "At this threshold (test rows)",
-                                           height=260), key="an:confusion")
+    frame.chart(confusion_chart.matrix(at["confusion"], ["normal", "anomaly"], "At this threshold (test rows)",
+                                       height=260), key="an:confusion", where=c1)
     (tn, fp), (fn, tp) = at["confusion"]
     c2.markdown(f"**{tp}** anomalies caught, **{fn}** missed, **{fp}** false alarms, **{tn}** normal rows passed. "
                 f"Precision@{k} (the top {k} scores, whatever the threshold): "
@@ -129,27 +129,27 @@ labelled_anomalies = "y_test" in a and a["y_test"].any()  # curves and the sweep
 
 def errors_tab() -> None:
     log_y = st.toggle("Log scale", key="an:log")
-    st.plotly_chart(charts.error_histogram(result, cut, log_y), key="an:hist")
+    frame.chart(charts.error_histogram(result, cut, log_y), key="an:hist")
     st.caption("The baselines' scores live on their own scales (PCA: reconstruction error of a linear model; "
                "IsolationForest: path length): compare them by rank in 'ROC & PR', 'Threshold sweep' and 'Costs'.")
 
 
 def roc_pr_tab() -> None:
     if labelled_anomalies:
-        st.plotly_chart(charts.roc_pr(result), key="an:roc")
+        frame.chart(charts.roc_pr(result), key="an:roc")
     else:
         st.info("Curves need labelled anomalies in the test rows.")
 
 
 def sweep_tab() -> None:
     if labelled_anomalies:
-        st.plotly_chart(charts.threshold_sweep(result, cut), key="an:sweep")
+        frame.chart(charts.threshold_sweep(result, cut), key="an:sweep")
     else:
         st.info("The sweep needs labelled anomalies in the test rows.")
 
 
 def latent_tab() -> None:
-    st.plotly_chart(charts.latent(result), key="an:latent")
+    frame.chart(charts.latent(result), key="an:latent")
     st.caption("The code in the middle of the network: anomalies that land among normal rows are the ones the "
                "reconstruction error cannot separate.")
 
@@ -160,12 +160,12 @@ def why_flagged_tab() -> None:
                                                               else "") for i, row in enumerate(order[:50])]
     pick = st.selectbox("One of the highest-scored test rows", range(len(labels)), format_func=labels.__getitem__,
                         key="an:explain")
-    st.plotly_chart(charts.why_flagged(result, pick), key="an:why")
+    frame.chart(charts.why_flagged(result, pick), key="an:why")
 
 
 def timeline_tab() -> None:
     if "dates_test" in a:
-        st.plotly_chart(charts.timeline(result, cut), key="an:timeline")
+        frame.chart(charts.timeline(result, cut), key="an:timeline")
     else:
         st.info("The timeline is for market days: choose 'market days' as data.")
 
@@ -173,14 +173,14 @@ def timeline_tab() -> None:
 def costs_tab() -> None:
     if "amount_test" in a and "y_test" in a:
         review = st.columns([1, 3])[0].number_input("Cost of reviewing one alert", 0.0, 1e6, 5.0, 1.0, key="an:review")
-        st.plotly_chart(charts.costs(result, review), key="an:costs")
+        frame.chart(charts.costs(result, review), key="an:costs")
         st.caption("Alerts are reviewed from each scorer's highest score down; a caught fraud saves its amount.")
     else:
         st.info("The cost view needs amounts and labels (card transactions, or a CSV with amount and label).")
 
 
 def training_tab() -> None:
-    st.plotly_chart(charts.training(result), key="an:loss")
+    frame.chart(charts.training(result), key="an:loss")
     st.caption(f"{m['epochs_run']} epochs, best validation loss {m['val_loss']:.4f} at epoch {m['best_epoch']}; "
                f"trained on {m['n_train']} rows ({m['train_on']}). Training: "
                + frame.training_time(result) + ".")

@@ -20,7 +20,7 @@ controls = page.controls
 sb = st.sidebar
 
 # ---- data -----------------------------------------------------------------------------------------
-sb.header("Data")
+controls.header("Data", where=sb)
 SOURCE_LABELS = {"sp500": "S&P 500 1999-2018 (bundled)", "nasdaq": "NASDAQ Composite 1999-2018 (bundled)",
                  "yahoo": "Yahoo Finance ticker (online)", "gbm": "Synthetic: geometric Brownian motion",
                  "regime": "Synthetic: two-regime switching", "csv": "Upload a CSV"}
@@ -30,7 +30,8 @@ if source == "yahoo":
     controls.text("ticker", "Ticker (Yahoo Finance)", where=sb)
     controls.select("period", "Period", where=sb, horizontal=True)
     controls.select("interval", "Interval", where=sb, horizontal=True)
-    sb.caption("Needs internet. Each download is cached on the server, so a repeat works offline.")
+    controls.note("Needs internet. Each download is cached on the server, so a repeat works offline.", where=sb,
+                  about="ticker")
 elif source == "csv":
     upload = controls.upload("CSV: a date column and a price column (Close / Adj Close / price), optional Volume",
                              ["csv"], where=sb)
@@ -40,7 +41,7 @@ c1, c2 = sb.columns(2)
 controls.text("start", "From (YYYY-MM-DD)", where=c1)
 controls.text("end", "To (YYYY-MM-DD)", where=c2)
 
-sb.header("Target and inputs")
+controls.header("Target and inputs", where=sb)
 controls.select("target", "Predict", where=sb, horizontal=True,
                 format_func=lambda t: {"log_return": "log return", "price": "price level"}[t])
 controls.slider("horizon", "Horizon (steps ahead)", where=sb)
@@ -48,13 +49,13 @@ controls.slider("lookback", "Lookback window", where=sb)
 controls.multiselect("features", "Input features", where=sb,
                      format_func=lambda f: f"{f}: {fc.FEATURE_HELP.get(f, '')}")
 
-sb.header("Model")
+controls.header("Model", where=sb)
 controls.select("model", "Network", where=sb, format_func=lambda m: fc.MODEL_LABELS[m])
 controls.slider("layers", "Layers", where=sb)
 controls.number("units", "Units per layer", step=8, where=sb)
 controls.slider("dropout", "Dropout", step=0.05, where=sb)
 
-sb.header("Training")
+controls.header("Training", where=sb)
 controls.number("epochs", "Max epochs (early stopping on validation)", where=sb)
 controls.number("min_steps", "Min gradient steps (short series: more epochs)", step=100, where=sb)
 controls.number("batch_size", "Batch size", step=32, where=sb)
@@ -62,7 +63,7 @@ controls.log_slider("learning_rate", "Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 4
 controls.slider("patience", "Early-stopping patience", where=sb)
 controls.number("seed", "Seed", where=sb)
 
-sb.header("Evaluation")
+controls.header("Evaluation", where=sb)
 controls.slider("val_fraction", "Validation share", step=0.05, where=sb)
 controls.slider("test_fraction", "Test share", step=0.05, where=sb)
 controls.slider("walk_forward", "Walk-forward windows", where=sb)
@@ -160,7 +161,7 @@ def forecast_tab() -> None:
                               value="last 120 days", key="fc:window")
     step = c2.slider("Forecast step", 1, horizon, 1, key="fc:step") if horizon > 1 else 1
     last = None if window.startswith("whole") else int(window.split()[1])
-    st.plotly_chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
+    frame.chart(charts.forecast_figure(result, config, step=step, last=last), key="fc:forecast")
     interval = m.get("interval") or {}
     if interval:
         st.caption(f"Conformal {interval.get('level', 0):.0%} prediction interval from validation residuals: "
@@ -169,7 +170,7 @@ def forecast_tab() -> None:
 
 
 def split_tab() -> None:
-    st.plotly_chart(charts.split_figure(result, config), key="fc:split")
+    frame.chart(charts.split_figure(result, config), key="fc:split")
     parts = result.info.get("splits", {})
     st.caption("Chronological split: the scaler and the network only ever see the training rows; early stopping "
                "watches the validation rows; the test rows are touched once, for the numbers above. " +
@@ -177,11 +178,11 @@ def split_tab() -> None:
 
 
 def horizon_tab() -> None:
-    st.plotly_chart(charts.per_horizon_figure(result), key="fc:horizon")
+    frame.chart(charts.per_horizon_figure(result), key="fc:horizon")
 
 
 def lag_tab() -> None:
-    st.plotly_chart(charts.lag_figure(result), key="fc:lag")
+    frame.chart(charts.lag_figure(result), key="fc:lag")
     st.write((m.get("lag_correlation") or {}).get("sentence", ""))
 
 
@@ -200,7 +201,7 @@ def walk_forward_tab() -> None:
     if wf_result is not None:
         wf = wf_result.metrics.get("walk_forward") or {}
         st.write(wf.get("sentence", ""))
-        st.plotly_chart(charts.walk_forward_figure(wf_result), key="fc:wf")
+        frame.chart(charts.walk_forward_figure(wf_result), key="fc:wf")
         st.dataframe(charts.walk_forward_table(wf_result), width="stretch")
         st.caption(f"Method: {wf.get('method', '')}. Training: "
                    + frame.training_time(wf_result) + ".")
@@ -209,14 +210,14 @@ def walk_forward_tab() -> None:
 def backtest_tab() -> None:
     st.caption("A teaching toy: long when the forecast return is positive, short when it is negative, paying the cost "
                "per unit of position change. No slippage, no borrowing costs, no risk management: not investment advice.")
-    st.plotly_chart(charts.backtest_figure(result), key="fc:backtest")
+    frame.chart(charts.backtest_figure(result), key="fc:backtest")
     if (m.get("backtest") or {}).get("caveat"):
         st.info(m["backtest"]["caveat"])
     st.table(charts.backtest_table(result))
 
 
 def training_tab() -> None:
-    st.plotly_chart(charts.loss_figure(result), key="fc:loss")
+    frame.chart(charts.loss_figure(result), key="fc:loss")
     frame.training_limit(m)
     st.code(charts.summary_text(result), language="text")
 

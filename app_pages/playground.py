@@ -30,7 +30,7 @@ sb = st.sidebar
 
 
 # ---- data -----------------------------------------------------------------------------------
-sb.header("Data")
+controls.header("Data", where=sb)
 problem = controls.select("problem", "Problem", where=sb, horizontal=True,
                           format_func=lambda p: {"binary": "2 classes", "multiclass": "3-6 classes",
                                                  "regression": "a number"}[p])
@@ -38,14 +38,14 @@ datasets = pg.datasets_for(problem)
 if st.session_state.get(controls.key("dataset")) not in datasets:  # the problem changed: its first dataset
     st.session_state[controls.key("dataset")] = datasets[0]
 dataset = controls.select("dataset", "Dataset", datasets, format_func=lambda d: d, where=sb)
-sb.caption(toy2d.DESCRIPTIONS[dataset])
+controls.note(toy2d.DESCRIPTIONS[dataset], where=sb, about="dataset")
 if dataset == "blobs":
     controls.slider("classes", "Classes", where=sb)
 upload = None
 if dataset == "csv":
     upload = controls.upload("CSV with columns x1, x2, label", ["csv"], where=sb)
-    sb.caption({"binary": "label: two classes (any names)", "multiclass": "label: 3-6 classes (any names)",
-                "regression": "label: a number"}[problem])
+    controls.note({"binary": "label: two classes (any names)", "multiclass": "label: 3-6 classes (any names)",
+                   "regression": "label: a number"}[problem], where=sb, about="dataset")
 controls.slider("n_samples", "Number of points", step=10, where=sb)
 controls.slider("noise", "Noise", step=0.01, where=sb)
 controls.slider("test_ratio", "Test share", step=0.05, where=sb)
@@ -61,22 +61,23 @@ data = page.draft_data(upload, "Upload a CSV with columns x1, x2, label in the s
                        "dataset)." if dataset == "csv" else None, batch_size=1)
 
 # ---- features and network --------------------------------------------------------------------
-sb.header("Inputs")
+controls.header("Inputs", where=sb)
 controls.multiselect("features", "Features fed to the network", format_func=lambda f: pg.FEATURES[f][0], where=sb)
-sb.header("Network")
+controls.header("Network", where=sb)
 controls.int_list("hidden", "Hidden layers", where=sb)
 controls.select("activation", "Activation", where=sb)
 controls.slider("dropout", "Dropout", step=0.05, where=sb)
 reg = controls.select("regularizer", "Regularization", where=sb, horizontal=True)
 controls.log_slider("reg_rate", "Regularization rate", [0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0], where=sb)
-sb.header("Training")
+controls.header("Training", where=sb)
 controls.select("optimizer", "Optimizer", where=sb, horizontal=True)
 controls.log_slider("learning_rate", "Learning rate",
                     [1e-5, 3e-5, 1e-4, 3e-4, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], where=sb)
 n_train = pg.train_size(len(data.y), st.session_state["pg.test_ratio"]) if data is not None else 2
 batch = controls.number("batch_size", "Batch size", step=1, where=sb)
-sb.caption(f"full batch ({n_train} training points)" if batch >= n_train
-           else f"{-(-n_train // max(batch, 1))} steps per epoch over {n_train} training points")
+controls.note(f"full batch ({n_train} training points)" if batch >= n_train
+              else f"{-(-n_train // max(batch, 1))} steps per epoch over {n_train} training points",
+              where=sb, about="batch_size")
 controls.number("epochs", "Epochs", step=50, where=sb)
 controls.slider("seeds", "Seeds at once", where=sb)
 controls.number("seed", "Seed", where=sb)
@@ -92,7 +93,7 @@ def _live(event: dict, history: list) -> None:
         sketch = Result(metrics={}, arrays={"grid_x": gx, "grid_y": gy, "x_train": data.x, "y_train": data.y},
                         info={"axis_labels": list(data.axis_labels), "class_names": list(data.class_names),
                               "problem": data.problem, "target_name": data.target_name})
-        st.plotly_chart(charts.live_boundary(sketch, event["snapshot"], event.get("epoch", 0)), key="pg:live")
+        frame.chart(charts.live_boundary(sketch, event["snapshot"], event.get("epoch", 0)), key="pg:live")
 
 
 result = page.result(live_view=_live)
@@ -156,18 +157,18 @@ def boundary_tab() -> None:
     c1, c2 = st.columns(2)
     show_test = c1.toggle("Show test points", value=True, key="pg:show_test")
     discretize = shown_problem != "regression" and c2.toggle("Discretize (class, not probability)", key="pg:discretize")
-    st.plotly_chart(charts.boundary(result, show_test, discretize), key="pg:boundary")
+    frame.chart(charts.boundary(result, show_test, discretize), key="pg:boundary")
     st.caption(f"Press ▶ replay or drag the epoch slider: snapshots every {result.info['snapshot_every']} epoch(s).")
     if shown_problem != "regression":
-        st.plotly_chart(charts.confusion(result), key="pg:confusion")
+        frame.chart(charts.confusion(result), key="pg:confusion")
         return
     if "exact_grid" in result.arrays:
-        st.plotly_chart(charts.formula_error(result), key="pg:formula")
-    st.plotly_chart(charts.predicted_vs_actual(result), key="pg:pred_actual")
+        frame.chart(charts.formula_error(result), key="pg:formula")
+    frame.chart(charts.predicted_vs_actual(result), key="pg:pred_actual")
 
 
 def curves_tab() -> None:
-    st.plotly_chart(charts.curves(result), key="pg:curves")
+    frame.chart(charts.curves(result), key="pg:curves")
     st.caption(f"Loss is the data loss ({charts.LOSS_NAMES[shown_problem]}"
                f"{' in the units of the target' if shown_problem == 'regression' else ''}), without the weight penalty.")
 
@@ -177,14 +178,14 @@ def neurons_tab() -> None:
     if fig is None:
         st.info("No hidden layer: the network is logistic regression on the chosen features.")
     else:
-        st.plotly_chart(fig, key="pg:neurons")
+        frame.chart(fig, key="pg:neurons")
 
 
 def network_tab() -> None:
     title = {"binary": "Network: blue links push towards class 1, orange towards class 0; width = |weight|",
              "multiclass": "Network: blue = positive weight, orange = negative; width = |weight| (one output per class)",
              "regression": "Network: blue links push the predicted number up, orange down; width = |weight|"}
-    st.plotly_chart(charts.network(pg.params_of(result), result.info["feature_labels"], title=title[shown_problem]),
+    frame.chart(charts.network(pg.params_of(result), result.info["feature_labels"], title=title[shown_problem]),
                     key="pg:network")
 
 
@@ -286,7 +287,7 @@ def seeds_tab() -> None:
         st.info("Set 'Seeds at once' to 2-8 in the sidebar to see how much runs that differ only by their "
                 "random start disagree.")
     else:
-        st.plotly_chart(charts.seeds(result), key="pg:seeds")
+        frame.chart(charts.seeds(result), key="pg:seeds")
         fmt = "{:.4g}" if shown_problem == "regression" else "{:.1%}"
         st.caption(f"Test {result.info.get('score_name', 'accuracy')} over seeds: {fmt.format(np.mean(scores))} ± "
                    f"{fmt.format(np.std(scores))}.")
@@ -300,8 +301,8 @@ def compare_tab() -> None:
         st.info("Pin a run, change a setting, and both boundaries appear side by side here.")
         return
     left, right = st.columns(2)
-    left.plotly_chart(charts.boundary(pinned["result"], title="Pinned", height=420), key="pg:pinned_fig")
-    right.plotly_chart(charts.boundary(result, title="Current", height=420), key="pg:current_fig")
+    frame.chart(charts.boundary(pinned["result"], title="Pinned", height=420), key="pg:pinned_fig", where=left)
+    frame.chart(charts.boundary(result, title="Current", height=420), key="pg:current_fig", where=right)
     current = config.to_dict() if config else {}
     changed = {k: (pinned["config"].get(k), v) for k, v in current.items() if pinned["config"].get(k) != v}
     names = {"binary": ("train_accuracy", "test_accuracy", "test_auc", "test_f1"),
@@ -329,7 +330,7 @@ def sweep_tab() -> None:
         lesson.info(lesson_markdown({"name": "capacity sweep", "sentence": pg.CAPACITY_SWEEP["description"],
                                      "claims": lessons.evaluate(pg.CAPACITY_SWEEP["claims"], shown)}),
                     icon=":material/school:")
-        st.plotly_chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")
+        frame.chart(charts.sweep(sweep_results, sizes), key="pg:sweep_fig")
         st.dataframe(pd.DataFrame([{"neurons": n, "train accuracy": f"{r.metrics['train_accuracy']:.1%}",
                                     "test accuracy": f"{r.metrics['test_accuracy']:.1%}",
                                     "train loss": round(r.metrics["train_loss"], 3),
@@ -352,7 +353,7 @@ def costs_tab() -> None:
     refused = c2.number_input(f"Cost of {said['false_flag']}", 0.0, 1e9, start_refused, step=100.0,
                               key="pg:cost_refused")
     analysis = pg.cost_analysis(result.arrays["y_test"], result.arrays["seed_test_probs"][0], missed, refused)
-    st.plotly_chart(charts.cost_curve(analysis, words), key="pg:cost")
+    frame.chart(charts.cost_curve(analysis, words), key="pg:cost")
     st.write(f"Cost-optimal threshold on the test points: **{analysis['best_threshold']:.2f}**, expected loss "
              f"**{analysis['best_cost']:,.0f}** per {said['case']}, against **{analysis['cost_at_half']:,.0f}** at the "
              f"default 0.5. For well calibrated probabilities theory puts it at cost of {said['false_flag']} / "

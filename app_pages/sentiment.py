@@ -21,7 +21,7 @@ controls = page.controls
 sb = st.sidebar
 
 # ---- data -----------------------------------------------------------------------------------
-sb.header("Data")
+controls.header("Data", where=sb)
 source = controls.select("source", "Sentences", where=sb,
                          format_func=lambda s: {"bundled": "bundled corpus (separate test set)",
                                                 "csv": "your labelled file"}[s])
@@ -31,7 +31,7 @@ if source == "csv":
     controls.slider("test_fraction", "Test share (stratified)", step=0.05, where=sb)
 controls.number("train_rows", "Training sentences used (0 = all)", step=100, where=sb)
 
-sb.header("Network")
+controls.header("Network", where=sb)
 arch = controls.select("arch", "Architecture", where=sb, horizontal=True,
                        format_func=lambda a: {"bilstm": "BiLSTM", "transformer": "Transformer"}[a])
 controls.slider("embed_dim", "Embedding size", step=8, where=sb)
@@ -49,7 +49,7 @@ controls.slider("word_dropout", "Word dropout (training)", step=0.05, where=sb)
 controls.select("word_list", "Finance word list as input", where=sb, horizontal=True,
                 format_func=lambda w: {"input": "yes", "none": "no"}[w])
 
-sb.header("Training")
+controls.header("Training", where=sb)
 controls.number("epochs", "Max epochs (early stopping on validation accuracy)", where=sb)
 controls.number("min_steps", "Min gradient steps (few sentences: more epochs)", step=100, where=sb)
 controls.number("batch_size", "Batch size", step=8, where=sb)
@@ -100,9 +100,9 @@ else:
     if out is not None:
         for note in out["notes"]:
             frame.message("caption", note)
-        st.plotly_chart(charts.probabilities({k: out["probs"][k] for k in charts.SCORERS}), key="se:probs")
-        st.caption("Green: the word pushes towards positive; red: towards negative" +
-                   ("; blue (the Transformer): attention above an even share, which has no direction" if
+        frame.chart(charts.probabilities({k: out["probs"][k] for k in charts.SCORERS}), key="se:probs")
+        st.caption("Blue, solid underline: the word pushes towards positive; red, wavy underline: towards negative" +
+                   ("; yellow (the Transformer): attention above an even share, which has no direction" if
                     out["transformer"] else "") +
                    ". Full colour: the word moves the odds of positive against negative about 2.7-fold (one "
                    "unit of log-odds) or more, is a whole lexicon term, or gets twice an even share of attention; "
@@ -122,7 +122,7 @@ else:
             maps = np.asarray(out["attention"])
             block = st.selectbox("Block", range(maps.shape[0]), format_func=[f"block {b + 1}" for b in range(maps.shape[0])].__getitem__,
                                  key="se:block") if maps.shape[0] > 1 else 0
-            st.plotly_chart(charts.attention(maps, out["words"], block), key="se:attention")
+            frame.chart(charts.attention(maps, out["words"], block), key="se:attention")
             st.caption("Attention shows where information flows between words, not proof of what decided the "
                        "class: compare it with the gradient view of a BiLSTM run.")
 
@@ -136,7 +136,7 @@ def per_class_tab() -> None:
 
 def confusion_tab() -> None:
     for col, key in zip(st.columns(3), charts.SCORERS):
-        col.plotly_chart(charts.confusion(m, key), key=f"se:cm:{key}")
+        frame.chart(charts.confusion(m, key), key=f"se:cm:{key}", where=col)
 
 
 def misclassified_tab() -> None:
@@ -177,7 +177,7 @@ def plain_sentences_tab() -> None:
 
 def calibration_tab() -> None:
     c = m["calibration"]
-    st.plotly_chart(charts.reliability({
+    frame.chart(charts.reliability({
         "raw softmax": calibration.reliability(a["probs_model_uncalibrated"], a["y_test"]),
         f"temperature-scaled (T = {c['temperature']:.2f})": calibration.reliability(a["probs_model"], a["y_test"])}),
         key="se:reliability")
@@ -185,7 +185,7 @@ def calibration_tab() -> None:
 
 
 def training_tab() -> None:
-    st.plotly_chart(charts.training(result), key="se:loss")
+    frame.chart(charts.training(result), key="se:loss")
     st.caption(f"{m['epochs_run']} epochs; best validation accuracy {m['val_accuracy']:.3f} at epoch "
                f"{m['best_epoch']} (its weights are kept); {m['n_train']} training and {m['n_val']} validation "
                f"sentences, vocabulary {m['vocabulary']} words. Training: "
@@ -223,7 +223,7 @@ def score_file_tab() -> None:
     st.dataframe(out.head(1000), hide_index=True)
     download_table("Scored sentences (CSV)", out, "sentiment_scores.csv")
     if table.dates is not None:
-        st.plotly_chart(charts.daily(table.dates, scores["probs_model"]), key="se:daily")
+        frame.chart(charts.daily(table.dates, scores["probs_model"]), key="se:daily")
 
 
 def downloads_tab() -> None:

@@ -81,6 +81,11 @@ def _yahoo_status(check: bool) -> str:
 def cmd_presets(args) -> int:
     from core.tasks import get_task, task_names
 
+    if args.markdown:  # docs/LESSONS.md
+        from core import lessons_doc
+
+        print(lessons_doc.markdown(), end="")
+        return 0
     out = {}
     for name in ([args.task] if args.task else task_names()):
         task = get_task(name)
@@ -288,14 +293,15 @@ def cmd_bench(args) -> int:
 
     get_task(args.task)  # validates the name
     checkout = Path(__file__).resolve().parent.parent
-    if not (checkout / "bench" / f"{args.task}.py").is_file():
+    name = args.task.replace("-", "_")  # chart-cnn: bench/chart_cnn.py
+    if not (checkout / "bench" / f"{name}.py").is_file():
         if not (checkout / "bench").is_dir():
             raise UserError("benchmarks run from a checkout of the repository (pip install -e .): "
                             f"{checkout} has no bench/ folder")
         raise UserError(f"no benchmark for {args.task} yet")
     if str(checkout) not in sys.path:
         sys.path.insert(0, str(checkout))
-    module = importlib.import_module(f"bench.{args.task}")
+    module = importlib.import_module(f"bench.{name}")
     if args.problem and args.task != "playground":
         raise UserError("--problem is an option of the playground benchmark")
     return module.main((["--json"] if args.json else []) + (["--problem", args.problem] if args.problem else []))
@@ -311,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("presets", help="lesson presets per task")
     p.add_argument("task", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--markdown", action="store_true", help="the teacher's guide, docs/LESSONS.md")
     p.set_defaults(func=cmd_presets)
     p = sub.add_parser("train", help="train (or fetch from the store) one run")
     p.add_argument("task")

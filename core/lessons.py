@@ -130,3 +130,71 @@ def lesson(name: str, preset: Any, metrics: dict[str, Any]) -> dict[str, Any]:
     """The lesson of a run trained with ``preset``'s settings: its sentence and its claims decided on
     this run (the CLI's ``lesson`` key, the page's lesson box)."""
     return {"name": name, "sentence": preset.description, "claims": evaluate(preset.claims, metrics)}
+
+
+def not_(check: Check) -> Check:
+    """The opposite of ``check`` (None stays None: what a run cannot show, its opposite cannot either)."""
+
+    def opposite(metrics: dict[str, Any]) -> tuple[bool | None, str]:
+        holds, evidence = check(metrics)
+        return (None if holds is None else not holds), evidence
+
+    return opposite
+
+
+# ---- questions: ask before revealing the run ---------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    """One answer a student can pick; it is right on a run where ``check`` holds."""
+
+    text: str
+    check: Check
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question with 2-4 answers whose right one is decided on the run shown, never fixed in
+    advance: each answer carries a check over the metrics, and the right answer is the one whose
+    check holds. When no answer or more than one holds (too few cases, a metric the run lacks),
+    the run cannot decide the question and the page says so instead of marking anyone wrong.
+    Answers are built from the same predicates as the claims (``yes_no``, ``by_verdict``), so the
+    seeds test of the claims (tests/test_lessons.py) decides the questions too."""
+
+    text: str
+    answers: tuple[Answer, ...]
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.answers) <= 4:
+            raise ValueError(f"a question has 2-4 answers, not {len(self.answers)}: {self.text}")
+
+    def on(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """{text, answers: [text], right: index or None, evidence} on this run."""
+        decided = [Claim(a.text, a.check).on(metrics) for a in self.answers]
+        holding = [i for i, out in enumerate(decided) if out["holds"] is True]
+        right = holding[0] if len(holding) == 1 else None
+        evidence = decided[right]["evidence"] if right is not None else next(
+            (out["evidence"] for out in decided if out["evidence"]), "")
+        return {"text": self.text, "answers": [a.text for a in self.answers], "right": right, "evidence": evidence}
+
+
+def yes_no(text: str, check: Check, yes: str = "Yes", no: str = "No") -> Question:
+    """A two-answer question: ``yes`` is right where ``check`` holds, ``no`` where it fails."""
+    return Question(text, (Answer(yes, check), Answer(no, not_(check))))
+
+
+def by_verdict(text: str, baseline: str, better: str, tie: str, worse: str) -> Question:
+    """Three answers, one per verdict of the comparison with ``baseline``: whichever the run's
+    test gives is right (a comparison too few to test decides none)."""
+    return Question(text, (Answer(better, verdict(baseline, "better")), Answer(tie, verdict(baseline, "tie")),
+                           Answer(worse, verdict(baseline, "worse"))))
+
+
+@dataclass(frozen=True)
+class Notes:
+    """A teacher's notes on a preset: what to point at on the page, the misconception students
+    usually bring, and a change to try next. Shown with a teacher link (``teacher=1``) and in
+    docs/LESSONS.md; settings may be named, result figures may not (they come from the run)."""
+
+    point_at: str
+    misconception: str
+    follow_up: str

@@ -52,6 +52,7 @@ from core.result import Result, jsonable
 META = "meta.json"
 ARRAYS = "arrays.npz"
 RESERVED = (META, ARRAYS)
+NOT_ENTRIES = ("locks", "sources", "classes")  # folders of the store root that hold no run (core.classlog: classes)
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -274,7 +275,8 @@ class Store:
                     entries += 1
                     size += sum(f.stat().st_size for f in child.iterdir())
         else:
-            entries = sum(1 for p in self.fs.ls(self.root, detail=False) if p.rstrip("/").split("/")[-1] != "locks")
+            entries = sum(1 for p in self.fs.ls(self.root, detail=False)
+                          if p.rstrip("/").split("/")[-1] not in NOT_ENTRIES)
         return {"location": self.location, "entries": entries, "bytes": size}
 
 

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import catalog, engine
-from core.tasks import get_task, preset_config
+from core.tasks import get_task
 from core.tasks import playground as pg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -317,14 +317,23 @@ def test_forecasting_garbage_in_text_boxes_is_a_message():
                                               for p in get_task(lesson.task).PRESETS])
 def test_every_lesson_preset_trains_and_its_page_renders(task_name, preset, lessons, monkeypatch):
     """Each lesson preset at its real settings (trained once per session by ``findl prewarm``, the
-    teacher's way) through its page: no exception, no error, the stored result on the first run."""
+    teacher's way) through its page, opened by a classroom link (issue 19): only the seed is a
+    control, the question covers the stored result until answered, then the result shows with no
+    exception and no error."""
     lessons.prewarm(task_name)
     monkeypatch.setenv("FINDL_STORE", lessons.location)
-    config = preset_config(get_task(task_name), preset)
-    at = _open(catalog.by_task(task_name).page, config.to_strings(only_changed=True))
+    at = _open(catalog.by_task(task_name).page, {"lesson": preset, "show": "seed", "ask": "1"})
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert not any("link" in w.value for w in at.warning), [w.value for w in at.warning]
-    assert _shown(at), "the page did not find the prewarmed run"
+    assert [w.label for w in at.sidebar if type(w).__name__ == "NumberInput"] == ["Seed"]
+    question = get_task(task_name).PRESETS[preset].question
+    assert any(question.text in m.value for m in at.markdown), "the page did not find the prewarmed run"
+    assert not _shown(at), "the result shows before the question is answered"
+    at.radio[0].set_value(len(question.answers) - 1)
+    next(b for b in at.button if b.label.startswith("Answer")).click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _shown(at), "the page did not show the prewarmed run once answered"
     assert any(m.label.startswith("Test accuracy") or m.label in ("Test RMSE", "Model RMSE", "Flagged test rows", "Network accuracy")
                for m in at.metric)
 
@@ -360,6 +369,7 @@ def test_forecasting_link_values_within_the_config_limits_are_kept():
     ("app_pages/forecasting.py", {**FC_TINY, "source": "gbm"}, "fc:tab"),
     ("app_pages/anomaly.py", {"epochs": "3", "customers": "100", "days": "60", "min_steps": "0"}, "an:tab"),
     ("app_pages/sentiment.py", {"epochs": "2", "min_steps": "0", "train_rows": "600"}, "se:tab"),
+    ("app_pages/chart_cnn.py", {"epochs": "2", "window": "5", "filters": "8"}, "cc:tab"),
 ])
 def test_every_tab_draws_when_opened(page, query, tab_key):
     """Only the open tab is drawn (a new session renders one tab, not ten): so open each one."""

@@ -168,9 +168,12 @@ def test_a_client_the_caller_made_is_not_replaced(clients):
 
 
 def _sidebar():
+    import streamlit as st
+
     from core.ui import frame
 
-    frame.sidebar_status()
+    with st.sidebar:
+        frame.sidebar_status()
 
 
 def test_the_sidebar_never_counts_the_workers_of_a_cluster_that_is_gone(clients, monkeypatch):

@@ -24,10 +24,12 @@ def test_every_claim_holds_on_most_seeds(task_name, preset, lessons):
     claims = task.PRESETS[preset].claims
     assert claims, f"{task_name}/{preset} has no claims: a lesson says what its run should show"
     held = {claim.text: [] for claim in claims}
+    answers = []
     for seed in SEEDS:  # seed 0 is the preset's own run, shared with the page and CLI tests
         result = lessons.seeded(task_name, preset, seed)
         for out in claims_of.evaluate(claims, result.metrics):
             held[out["text"]].append((out["holds"], out["evidence"]))
+        answers.append(task.PRESETS[preset].question.on(result.metrics))
     report = {text: f"{sum(h is True for h, _ in runs)}/{len(SEEDS)}" for text, runs in held.items()}
     print(f"\n{task_name}/{preset}: {report}")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -35,6 +37,24 @@ def test_every_claim_holds_on_most_seeds(task_name, preset, lessons):
         out.writelines(f"{task_name}\t{preset}\t{share}\t{text}\n" for text, share in report.items())
     for text, runs in held.items():
         assert sum(h is True for h, _ in runs) >= 2, (text, runs)
+    # the classroom question: its runs decide one right answer (which one may differ by seed)
+    assert sum(a["right"] is not None for a in answers) >= 2, answers
+
+
+def test_every_preset_has_a_question_and_teacher_notes():
+    """Issue 19: every preset of every page carries a question (2-4 answers, each with the check
+    that makes it right on a run) and the teacher's notes, without result figures."""
+    import re
+
+    figure = re.compile(r"\d+(\.\d+)?\s*%|\bp\s*=|\b0\.\d+")
+    for name in task_names():
+        for preset, lesson in get_task(name).PRESETS.items():
+            assert isinstance(lesson.question, claims_of.Question), (name, preset)
+            assert isinstance(lesson.notes, claims_of.Notes), (name, preset)
+            texts = [lesson.question.text, *(a.text for a in lesson.question.answers),
+                     lesson.notes.point_at, lesson.notes.misconception, lesson.notes.follow_up]
+            assert all(t.strip() for t in texts), (name, preset)
+            assert not [t for t in texts if figure.search(t)], (name, preset, texts)
 
 
 def test_lesson_sentences_carry_no_result_figures():
@@ -46,3 +66,11 @@ def test_lesson_sentences_carry_no_result_figures():
     for name in task_names():
         for preset, lesson in get_task(name).PRESETS.items():
             assert not figure.search(lesson.description), (name, preset, lesson.description)
+
+
+def test_the_teachers_guide_is_written_from_the_presets():
+    """docs/LESSONS.md is `findl presets --markdown`: edit a preset, run it again."""
+    from core import lessons_doc
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "LESSONS.md").read_text()
+    assert guide == lessons_doc.markdown(), "docs/LESSONS.md is stale: findl presets --markdown > docs/LESSONS.md"

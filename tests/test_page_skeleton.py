@@ -33,8 +33,18 @@ def test_lesson_page_uses_the_skeleton(lesson):
     assert "LessonPage" in names, "the page builds on core.ui.page.LessonPage"
     assert {"settings_and_data", "result", "tabs", "headline"} <= names
     handmade = names & {"open", "Controls", "preset_picker", "result_or_last", "load_draft",
-                        "engine", "predict"}
+                        "engine", "predict", "plotly_chart"}
     assert not handmade, f"done by the skeleton (core/ui/page.py, core/ui/scoring.py): {sorted(handmade)}"
+
+
+@pytest.mark.parametrize("lesson", catalog.live(), ids=lambda lesson: lesson.page)
+def test_sidebar_headings_and_notes_go_through_the_controls(lesson):
+    """A focused classroom link leaves the sidebar's headings and notes out (``controls.header``,
+    ``controls.note``): one drawn by hand would hang over a hidden control."""
+    import re
+
+    source = (ROOT / lesson.page).read_text()
+    assert not re.search(r"\b(sb|sidebar)\.(header|subheader|caption|markdown)\(", source)
 
 
 WIDGETS = {"selectbox", "radio", "multiselect", "select_slider", "button", "checkbox", "toggle", "text_input",

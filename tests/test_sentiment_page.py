@@ -25,9 +25,9 @@ def test_word_colours_show_the_size_of_the_evidence_not_its_rank_in_the_sentence
     decisive = _alphas([2.5, -1.0, 0.17])
     assert decisive[:2] == [0.75, 0.75] and decisive[2] == guess[0]  # the same weight, the same colour
     html = charts.highlight("Zorblat quixhue flenmar", [(0, 7), (8, 15), (16, 23)], [0.17, 0.14, 0.13])
-    assert "rgba(44,160,44,0.75)" not in html and html.count("rgba(44,160,44,") == 3
+    assert "rgba(0,119,187,0.75)" not in html and html.count("background: rgba(0,119,187,") == 3
     assert _alphas([-0.5, 2.0], signed=False) == [0.0, 0.75]  # attention: nothing below an even share
-    assert charts.word_colours([-0.5])[0].startswith("rgba(214,39,40,")  # red: towards negative
+    assert charts.word_colours([-0.5])[0].startswith("rgba(204,51,17,")  # red: towards negative
 
 
 def test_patience_help_names_what_early_stopping_watches():

@@ -48,9 +48,9 @@ def roc_pr(result: Result) -> go.Figure:
                                  line=dict(color=colour), legendgroup=key), 1, 1)
         fig.add_trace(go.Scatter(x=c["pr"]["recall"], y=c["pr"]["precision"], line=dict(color=colour),
                                  name=f"{label} (PR-AUC {c['pr_auc']:.3f})", legendgroup=key), 1, 2)
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], line=dict(color="#bbbbbb", dash="dot"), name="chance",
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], line=dict(color=style.REFERENCE, dash="dot"), name="chance",
                              showlegend=False), 1, 1)
-    fig.add_hline(y=float(np.mean(y)), line=dict(color="#bbbbbb", dash="dot"), row=1, col=2)
+    fig.add_hline(y=float(np.mean(y)), line=dict(color=style.REFERENCE, dash="dot"), row=1, col=2)
     fig.update_xaxes(title_text="false positive rate", row=1, col=1)
     fig.update_yaxes(title_text="true positive rate", row=1, col=1)
     fig.update_xaxes(title_text="recall", row=1, col=2)
@@ -69,8 +69,8 @@ def threshold_sweep(result: Result, threshold: float) -> go.Figure:
     s = classification.threshold_sweep(y, scores, cuts)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Autoencoder: moving the threshold",
                                                         "F1 of each scorer by rows flagged"))
-    for name in ("precision", "recall", "f1"):
-        fig.add_trace(go.Scatter(x=cuts, y=s[name], name=f"autoencoder {name}"), 1, 1)
+    for name, colour in (("precision", style.TEAL), ("recall", style.MAGENTA), ("f1", COLOURS["ae"])):
+        fig.add_trace(go.Scatter(x=cuts, y=s[name], name=f"autoencoder {name}", line=dict(color=colour)), 1, 1)
     fig.add_vline(x=threshold, line=dict(color=style.TEST, dash="dash"), row=1, col=1)
     counts = np.unique(np.geomspace(1, max(2, len(y) // 2), 80).astype(int))
     for key, label in SCORERS.items():
@@ -124,7 +124,7 @@ def timeline(result: Result, threshold: float) -> go.Figure:
                      go.Scatter(x=dates[flagged], y=scores[flagged], mode="markers", name="flagged",
                                 marker=dict(color=style.TEST, size=6)),
                      go.Scatter(x=dates[y == 1], y=scores[y == 1], mode="markers", name="known stress day",
-                                marker=dict(color="black", symbol="star", size=14))])
+                                marker=dict(color=style.ORANGE, symbol="star", size=14))])  # a star: not colour alone
     fig.add_hline(y=threshold, line=dict(color=style.TEST, dash="dash"))
     fig.update_layout(**style.LAYOUT, height=380, title="Test days: score, threshold and known stress days",
                       yaxis_title="reconstruction error")

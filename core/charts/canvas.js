@@ -4,6 +4,12 @@
 
 const PAD = { l: 48, r: 12, t: 30, b: 40 };
 
+// Colours: the data's (core/charts/style.py via canvas.py: d.colours, d.positive, d.negative,
+// d.colour, d.marks); text takes the page's text colour, so it follows the light or dark theme.
+function textColour(parent, d) {
+  return getComputedStyle(parent).color || d.marks.neutral;
+}
+
 function setup(parent, height) {
   let canvas = parent.querySelector("canvas.findl-canvas");
   if (!canvas) {
@@ -25,8 +31,8 @@ function setup(parent, height) {
   return { canvas, ctx, width, height };
 }
 
-function title(ctx, text) {
-  ctx.fillStyle = "#222";
+function title(ctx, text, ink) {
+  ctx.fillStyle = ink;
   ctx.font = "bold 14px sans-serif";
   ctx.fillText(text, 4, 18);
   ctx.font = "12px sans-serif";
@@ -36,11 +42,11 @@ function tick(v) {
   return String(Number(v.toPrecision(3)));
 }
 
-function axes(ctx, box, xr, yr, xlabel, ylabel) {
-  ctx.strokeStyle = "#999";
+function axes(ctx, box, xr, yr, xlabel, ylabel, ink, frame) {
+  ctx.strokeStyle = frame;
   ctx.lineWidth = 1;
   ctx.strokeRect(box.l, box.t, box.w, box.h);
-  ctx.fillStyle = "#444";
+  ctx.fillStyle = ink;
   ctx.textAlign = "center";
   for (let k = 0; k <= 4; k++) {
     const v = xr[0] + (k / 4) * (xr[1] - xr[0]);
@@ -78,8 +84,9 @@ function boundary(parent, d, setTriggerValue) {
   ctx.scale(1, -1);
   ctx.drawImage(cells, box.l, box.t, box.w, box.h);
   ctx.restore();
-  title(ctx, d.title);
-  axes(ctx, box, d.x, d.y, d.xlabel, d.ylabel);
+  const ink = textColour(parent, d);
+  title(ctx, d.title, ink);
+  axes(ctx, box, d.x, d.y, d.xlabel, d.ylabel, ink, d.marks.neutral);
   const where = [];
   for (let i = 0; i < d.px.length; i++) {
     const x = px(d.px[i]), y = py(d.py[i]);
@@ -88,16 +95,19 @@ function boundary(parent, d, setTriggerValue) {
     ctx.arc(x, y, 4, 0, 2 * Math.PI);
     ctx.fillStyle = d.colours[d.pc[i]];
     ctx.fill();
-    ctx.strokeStyle = "white";
+    ctx.strokeStyle = d.marks.outline;
     ctx.lineWidth = 1;
     ctx.stroke();
   }
   if (d.chosen !== null && d.chosen < d.px.length) {
-    ctx.beginPath();
-    ctx.arc(px(d.px[d.chosen]), py(d.py[d.chosen]), 9, 0, 2 * Math.PI);
-    ctx.strokeStyle = "#111";
-    ctx.lineWidth = 3;
-    ctx.stroke();
+    // a dark ring in a light rim: it shows on the orange, the blue and the pale parts alike
+    for (const [colour, lineWidth] of [[d.marks.outline, 5], [d.marks.ink, 3]]) {
+      ctx.beginPath();
+      ctx.arc(px(d.px[d.chosen]), py(d.py[d.chosen]), 9, 0, 2 * Math.PI);
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = lineWidth;
+      ctx.stroke();
+    }
   }
   canvas.dataset.points = JSON.stringify(where.map(([i, x, y]) => [i, Math.round(x), Math.round(y)]));
   canvas.style.cursor = "pointer";
@@ -115,7 +125,8 @@ function boundary(parent, d, setTriggerValue) {
 
 function network(parent, d) {
   const { ctx, width, height } = setup(parent, d.height);
-  title(ctx, d.title);
+  const ink = textColour(parent, d);
+  title(ctx, d.title, ink);
   const layers = d.sizes.length;
   const left = 110, right = 40, top = 44, bottom = 20;
   const xs = d.sizes.map((_, l) => left + (l / Math.max(1, layers - 1)) * (width - left - right));
@@ -129,31 +140,35 @@ function network(parent, d) {
     ctx.lineWidth = 0.5 + (6 * Math.abs(v)) / d.top;
     ctx.stroke();
   }
-  ctx.fillStyle = "#444";
   d.sizes.forEach((n, l) => ys[l].forEach((y, k) => {
     ctx.beginPath();
     ctx.arc(xs[l], y, 8, 0, 2 * Math.PI);
+    ctx.fillStyle = d.marks.neutral;
     ctx.fill();
     if (l === 0 && d.inputs[k]) {
+      ctx.fillStyle = ink;
       ctx.textAlign = "right";
       ctx.fillText(d.inputs[k], xs[l] - 12, y + 4);
       ctx.textAlign = "left";
     }
   }));
   if (d.note) {
-    ctx.fillStyle = "#666";
+    ctx.fillStyle = ink;
+    ctx.globalAlpha = 0.7;
     ctx.fillText(d.note, 4, height - 4);
+    ctx.globalAlpha = 1;
   }
 }
 
 function line(parent, d) {
   const { ctx, width, height } = setup(parent, d.height);
-  title(ctx, d.title);
+  const ink = textColour(parent, d);
+  title(ctx, d.title, ink);
   const box = { l: PAD.l, t: PAD.t, w: width - PAD.l - PAD.r, h: height - PAD.t - PAD.b };
   const xr = [Math.min(...d.x), Math.max(...d.x, Math.min(...d.x) + 1)];
   let yr = [Math.min(...d.y), Math.max(...d.y)];
   if (!(yr[1] > yr[0])) yr = [yr[0] - 0.5, yr[0] + 0.5];
-  axes(ctx, box, xr, yr, d.xlabel, d.ylabel);
+  axes(ctx, box, xr, yr, d.xlabel, d.ylabel, ink, d.marks.neutral);
   ctx.beginPath();
   d.x.forEach((x, k) => {
     const cx = box.l + ((x - xr[0]) / (xr[1] - xr[0])) * box.w;

@@ -18,6 +18,10 @@ import numpy as np
 from core.charts import style
 
 _COMPONENT: list = []  # registered once per process (Streamlit warns when a name is registered twice)
+# The fixed colours the canvas draws with (canvas.js names none of its own): point rims and the
+# chosen point's ring (on the boundary picture), nodes and the axes' frame. Text takes the colour
+# of the page's text (the theme's), read in the browser.
+MARKS = dict(outline=style.OUTLINE, ink=style.INK, neutral=style.NEUTRAL)
 
 
 def _component():
@@ -50,14 +54,14 @@ def class_rgba(probabilities: np.ndarray, opacity: float = 0.75) -> bytes:
     k = p.shape[1]
     palette = np.stack([_hex(style.CLASSES[i % len(style.CLASSES)]) for i in range(k)])
     sure = np.clip((p.max(axis=1) - 1 / k) / (1 - 1 / k), 0.0, 1.0)[:, None]
-    return _rgba(_hex("#f7f7f7") + (palette[p.argmax(axis=1)] - _hex("#f7f7f7")) * sure, opacity)
+    pale = _hex(style.PALE)
+    return _rgba(pale + (palette[p.argmax(axis=1)] - pale) * sure, opacity)
 
 
 def value_colours(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Numbers as RGB rows on the value scale (Viridis) between ``low`` and ``high``."""
-    from plotly.colors import hex_to_rgb, sequential
-
-    stops = np.array([hex_to_rgb(c) for c in sequential.Viridis], np.float64)
+    """Numbers as RGB rows on the value scale (``style.VALUE_SCALE``, Viridis: evenly spaced
+    stops) between ``low`` and ``high``."""
+    stops = np.stack([_hex(c) for _, c in style.VALUE_SCALE])
     t = np.clip((np.nan_to_num(np.asarray(values, np.float64), nan=low) - low) / ((high - low) or 1.0), 0.0, 1.0)
     where = t * (len(stops) - 1)
     i = np.minimum(where.astype(int), len(stops) - 2)
@@ -89,7 +93,7 @@ def boundary(key: str, grid: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray,
                 x=[float(grid_x[0]), float(grid_x[-1])], y=[float(grid_y[0]), float(grid_y[-1])],
                 px=np.round(points[:, 0], 5).tolist(), py=np.round(points[:, 1], 5).tolist(),
                 pc=point_colour, colours=colours, chosen=chosen, title=title, xlabel=axis_labels[0],
-                ylabel=axis_labels[1])
+                ylabel=axis_labels[1], marks=MARKS)
     _component()(key=key, data=data, height=height, on_picked_change=on_pick or (lambda: None))
 
 
@@ -112,7 +116,7 @@ def network(key: str, weights: list[np.ndarray], values: list[np.ndarray], input
     note = f"{hidden} neurons not drawn (at most {max_nodes} per layer)" if hidden else ""
     _component()(key=key, height=height, data=dict(
         kind="network", height=height, sizes=shown, edges=edges, top=top, inputs=list(inputs), title=title,
-        note=note, positive=style.POSITIVE_WEIGHT, negative=style.NEGATIVE_WEIGHT))
+        note=note, positive=style.POSITIVE_WEIGHT, negative=style.NEGATIVE_WEIGHT, marks=MARKS))
 
 
 def line(key: str, x: list[float], y: list[float], title: str, xlabel: str, ylabel: str, height: int = 200) -> None:
@@ -120,4 +124,5 @@ def line(key: str, x: list[float], y: list[float], title: str, xlabel: str, ylab
     kept = [(float(a), float(b)) for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b)]
     xs, ys = ([a for a, _ in kept], [b for _, b in kept]) if kept else ([0.0], [0.0])
     _component()(key=key, height=height, data=dict(kind="line", height=height, x=xs, y=ys, title=title,
-                                                    xlabel=xlabel, ylabel=ylabel, colour=style.TRAIN))
+                                                    xlabel=xlabel, ylabel=ylabel, colour=style.TRAIN,
+                                                    marks=MARKS))

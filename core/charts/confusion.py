@@ -18,7 +18,7 @@ def matrix(counts: Sequence[Sequence[int]], class_names: Sequence[str], title: s
     text = [[f"{n}<br>{s:.0%}" for n, s in zip(row, srow)] for row, srow in zip(cm, share)]
     class_names = [escape.plotly(n) for n in class_names]  # a file's labels: shown, never rendered
     fig = go.Figure(go.Heatmap(z=share, x=[f"predicted {n}" for n in class_names],
-                               y=[f"actual {n}" for n in class_names], colorscale="Blues", showscale=False,
+                               y=[f"actual {n}" for n in class_names], colorscale=style.SHARE_SCALE, showscale=False,
                                zmin=0, zmax=1, text=text, texttemplate="%{text}", customdata=cm,
                                hovertemplate="%{y}, %{x}: %{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")

@@ -15,15 +15,16 @@ from core import escape
 from core.charts import style
 from core.result import Result
 
-ACTUAL = "#3a3a3a"         # dark grey
+ACTUAL = style.NEUTRAL      # mid grey: reads on the light and the dark theme alike
 MODEL = style.MODEL        # blue
 NAIVE = style.NAIVE        # orange
-DRIFT = "#8c8c8c"          # muted grey, dashed
-MEAN = "#b9a27a"           # muted sand, dotted
-BUY_HOLD = "#7f7f7f"
-INTERVAL = "rgba(31, 119, 180, 0.15)"
-SPLIT_FILL = {"train": "rgba(31, 119, 180, 0.07)", "validation": "rgba(255, 127, 14, 0.10)",
-              "test": "rgba(214, 39, 40, 0.08)"}
+DRIFT = style.TEAL         # dashed
+MEAN = style.MAGENTA       # dotted
+BUY_HOLD = style.BASELINE_MUTED
+REFERENCE = style.REFERENCE  # zero, "start = 1" and the restored epoch
+INTERVAL = style.rgba(MODEL, 0.15)
+SPLIT_FILL = {"train": style.rgba(style.TRAIN, 0.07), "validation": style.rgba(style.ORANGE, 0.10),
+              "test": style.rgba(style.TEST, 0.08)}
 LINES = {
     "actual": {"color": ACTUAL, "width": 1.6},
     "model": {"color": MODEL, "width": 1.8},
@@ -193,7 +194,7 @@ def loss_figure(result: Result, height: int = 300) -> go.Figure:
                                 line={"color": NAIVE})])
     best = result.metrics.get("best_epoch")
     if best:
-        fig.add_vline(x=best, line={"color": ACTUAL, "dash": "dot", "width": 1},
+        fig.add_vline(x=best, line={"color": REFERENCE, "dash": "dot", "width": 1},
                       annotation_text="best (restored)", annotation_position="top")
     return _layout(fig, "Loss per epoch (scaled MSE)", height, xaxis_title="epoch", yaxis_title="loss")
 
@@ -204,9 +205,10 @@ def lag_figure(result: Result, height: int = 300) -> go.Figure:
     lags = lag.get("lags", [])
     corr = [np.nan if c is None else c for c in lag.get("correlation", [])]
     best = lag.get("best_lag")
-    colours = [MODEL if k == best else DRIFT for k in lags]
-    fig = go.Figure(go.Bar(x=[f"lag {k}" for k in lags], y=corr, marker_color=colours, name="correlation"))
-    fig.add_hline(y=0, line={"color": ACTUAL, "width": 1})
+    colours = [MODEL if k == best else BUY_HOLD for k in lags]
+    fig = go.Figure(go.Bar(x=[f"lag {k}" for k in lags], y=corr, marker_color=colours, name="correlation",
+                           text=["best" if k == best else "" for k in lags], textposition="outside"))  # not colour alone
+    fig.add_hline(y=0, line={"color": REFERENCE, "width": 1})
     return _layout(fig, "Is it just lagging? Forecast vs actual shifted back", height,
                    yaxis_title="correlation", yaxis_range=[-1, 1], showlegend=False)
 
@@ -222,7 +224,7 @@ def backtest_figure(result: Result, height: int = 340) -> go.Figure:
         go.Scatter(x=dates, y=a["equity_strategy"], mode="lines", name=f"trade the {_model_name(result)}'s sign",
                    line=LINES["model"]),
     ])
-    fig.add_hline(y=1, line={"color": ACTUAL, "width": 1, "dash": "dot"})
+    fig.add_hline(y=1, line={"color": REFERENCE, "width": 1, "dash": "dot"})
     cost = bt.get("cost_bps", 0)
     return _layout(fig, f"Toy backtest on the test slice ({cost:g} bp per position change; a teaching toy)",
                    height, yaxis_title="equity")

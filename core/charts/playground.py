@@ -31,7 +31,7 @@ def _points(result: Result, show_test: bool) -> list[go.Scatter]:
                 x=x[:, 0], y=x[:, 1], mode="markers", name=f"{split} points", customdata=y,
                 hovertemplate=f"{escape.plotly(info.get('target_name', 'y'))} = %{{customdata:.4g}}<extra>{split}</extra>",
                 marker=dict(color=y, colorscale=style.VALUE_SCALE, cmin=lo, cmax=hi, symbol=symbol,
-                            size=6 if split == "train" else 8, line=dict(color="white" if split == "train" else "#333",
+                            size=6 if split == "train" else 8, line=dict(color=style.OUTLINE if split == "train" else style.INK,
                                                                         width=1))))
         return traces
     names = [escape.plotly(n) for n in info.get("class_names", ["class 0", "class 1"])]  # a file's labels
@@ -42,7 +42,7 @@ def _points(result: Result, show_test: bool) -> list[go.Scatter]:
             traces.append(go.Scatter(
                 x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"{split}: {name}",
                 marker=dict(color=colour, symbol=symbol, size=6 if split == "train" else 8,
-                            line=dict(color="white" if split == "train" else colour, width=1))))
+                            line=dict(color=style.OUTLINE if split == "train" else colour, width=1))))
     return traces
 
 
@@ -59,7 +59,7 @@ def class_scale(k: int) -> list:
     scale = []
     for i in range(k):
         colour = style.CLASSES[i % len(style.CLASSES)]
-        scale += [[(i + 1 / k) / k if i else 0.0, "#f7f7f7"], [(i + 1) / k - (1e-6 if i < k - 1 else 0), colour]]
+        scale += [[(i + 1 / k) / k if i else 0.0, style.PALE], [(i + 1) / k - (1e-6 if i < k - 1 else 0), colour]]
     return scale
 
 
@@ -165,7 +165,7 @@ def predicted_vs_actual(result: Result) -> go.Figure:
     a = result.arrays
     actual, predicted = a["y_test"], a["seed_test_probs"][0]
     lo, hi = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
-    fig = go.Figure([go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line=dict(color="#999", dash="dot")),
+    fig = go.Figure([go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line=dict(color=style.REFERENCE, dash="dot")),
                      go.Scatter(x=actual, y=predicted, mode="markers", name="test points",
                                 marker=dict(color=style.TEST, size=6))])
     target = escape.plotly(result.info.get("target_name", "y"))
@@ -186,10 +186,11 @@ def formula_error(result: Result) -> go.Figure:
     fig = go.Figure(go.Heatmap(x=a["grid_x"], y=a["grid_y"], z=error, zmin=-span, zmax=span, zmid=0,
                                colorscale=style.ERROR_SCALE, colorbar=dict(title="network − formula", len=0.8),
                                hovertemplate="error %{z:.4f}<extra></extra>"))
-    fig.add_vline(x=toy2d.TRAINED_MONEYNESS, line=dict(color="#111", dash="dash"),
-                  annotation_text="trained up to here", annotation_position="top left")
+    fig.add_vline(x=toy2d.TRAINED_MONEYNESS, line=dict(color=style.INK, dash="dash"),
+                  annotation_text="trained up to here", annotation_position="top left",
+                  annotation_yanchor="bottom")  # above the picture, in the theme's text colour
     fig.add_trace(go.Scatter(x=a["x_train"][:, 0], y=a["x_train"][:, 1], mode="markers", name="training points",
-                             marker=dict(color="#333", size=3), hoverinfo="skip"))
+                             marker=dict(color=style.INK, size=3), hoverinfo="skip"))
     fig.update_layout(**style.LAYOUT, height=460, title="Error against the Black-Scholes formula",
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
     _axes(fig, result)
@@ -211,7 +212,7 @@ def neurons(result: Result) -> go.Figure | None:
             g = np.asarray(grid, np.float32)
             span = float(np.abs(g).max()) or 1.0
             fig.add_trace(go.Heatmap(z=g, x=a["neuron_x"], y=a["neuron_y"], zmin=-span, zmax=span,
-                                     colorscale=[[0, style.CLASS_0], [0.5, "#f7f7f7"], [1, style.CLASS_1]],
+                                     colorscale=style.BOUNDARY_SCALE,
                                      showscale=False, hovertemplate=f"layer {li + 1}, neuron {j + 1}<extra></extra>"),
                           row + j // cols, 1 + j % cols)
         row += rows_per_layer[li]
@@ -258,7 +259,7 @@ def network(params: list[np.ndarray], feature_labels: list[str], values: list[np
         more = f" (+{sizes[li] - n} not drawn)" if sizes[li] > n else ""
         fig.add_trace(go.Scatter(x=[li] * n, y=ys[li], mode="markers+text", text=[escape.plotly(t) for t in names[:n]],
                                  textposition="middle left" if li == 0 else "top center",
-                                 marker=dict(size=18, color="#444"), showlegend=False, hovertext=[f"{nm}{more}" for nm in names[:n]]))
+                                 marker=dict(size=18, color=style.NEUTRAL), showlegend=False, hovertext=[f"{nm}{more}" for nm in names[:n]]))
     fig.update_xaxes(visible=False, range=[-0.6, len(shown) - 0.6])
     fig.update_yaxes(visible=False)
     fig.update_layout(**style.LAYOUT, height=420, title=title)
@@ -284,7 +285,7 @@ def seeds(result: Result, discretize: bool = False) -> go.Figure:
                         subplot_titles=(f"Disagreement of {len(grids)} seeds (dark = seeds {'spread' if problem == 'regression' else 'split'})",
                                         f"Test {result.info.get('score_name', 'accuracy')} per seed"))
     fig.add_trace(go.Heatmap(x=result.arrays["grid_x"], y=result.arrays["grid_y"], z=disagreement, zmin=0, zmax=1,
-                             colorscale="Greys", showscale=False, hoverinfo="skip"), 1, 1)
+                             colorscale=style.SPREAD_SCALE, showscale=False, hoverinfo="skip"), 1, 1)
     for trace in _points(result, False):
         fig.add_trace(trace, 1, 1)
     score = seed_scores(result)

@@ -18,7 +18,10 @@ from core.data.sentences import LABELS
 from core.result import Result
 from core.tasks.sentiment.config import SCORERS
 
-LABEL_COLOURS = {"negative": "#d62728", "neutral": "#7f7f7f", "positive": "#2ca02c"}
+# Blue against red (never green against red), and a hatch as a second cue: the classes differ in
+# more than colour.
+LABEL_COLOURS = {"negative": style.NEGATIVE, "neutral": style.NEUTRAL_LABEL, "positive": style.POSITIVE}
+LABEL_HATCH = {"negative": "/", "neutral": "", "positive": ""}  # neutral: grey, no side
 
 
 def scores_of(metrics: dict, key: str) -> dict:
@@ -62,7 +65,8 @@ def probabilities(probs: dict[str, Sequence[float]]) -> go.Figure:
     fig = go.Figure()
     for label_index, label in enumerate(LABELS):
         fig.add_trace(go.Bar(y=[SCORERS[k] for k in probs], x=[p[label_index] for p in probs.values()],
-                             name=label, orientation="h", marker_color=LABEL_COLOURS[label],
+                             name=label, orientation="h",
+                             marker=dict(color=LABEL_COLOURS[label], pattern=dict(shape=LABEL_HATCH[label])),
                              text=[f"{p[label_index]:.0%}" for p in probs.values()], textposition="inside"))
     fig.update_layout(**style.LAYOUT, barmode="stack", height=200, xaxis=dict(range=[0, 1], tickformat=".0%"),
                       legend=dict(orientation="h", y=-0.3), yaxis=dict(autorange="reversed"))
@@ -76,31 +80,44 @@ def probabilities(probs: dict[str, Sequence[float]]) -> go.Figure:
 # so a guess (no known word, weights near 0) looked as sure as a decisive headline.
 FULL_COLOUR = 1.0
 _ALPHA_MAX = 0.75  # the text stays readable on the strongest colour
-_GREEN, _RED, _BLUE = "44,160,44", "214,39,40", "31,119,180"
+# A signed word's second cue (its colour is the first): a solid underline towards positive, a wavy
+# one towards negative, in the word's colour, as strong as its evidence (opaque at full colour).
+UNDERLINE = {True: "solid", False: "wavy"}
+
+
+def _strengths(weights: Sequence[float], signed: bool, scale: float, fade: float) -> list[float]:
+    """Each word's strength, 0-1 (see ``word_colours``)."""
+    return [min(1.0, (abs(w) if signed else max(w, 0.0)) / scale) * fade for w in weights]
+
+
+def _hue(weight: float, signed: bool) -> str:
+    return (style.POSITIVE if weight >= 0 else style.NEGATIVE) if signed else style.ATTENTION
 
 
 def word_colours(weights: Sequence[float], signed: bool = True, scale: float = FULL_COLOUR,
                  fade: float = 1.0) -> list[str]:
-    """The CSS background of each word. ``signed``: green (pushes towards positive) or red
-    (towards negative); else blue (attention above an even share) and nothing below it. Strength:
+    """The CSS background of each word. ``signed``: blue (pushes towards positive) or red
+    (towards negative); else yellow (attention above an even share) and nothing below it. Strength:
     the weight over ``scale``, capped at full colour; the same weight gets the same colour in every
     sentence, so weak evidence looks weak. ``fade`` (0-1) pales every word: an answer the model is
     unsure of must not look vivid."""
-    colours = []
-    for weight in weights:
-        strength = abs(weight) if signed else max(weight, 0.0)
-        rgb = (_GREEN if weight >= 0 else _RED) if signed else _BLUE
-        colours.append(f"rgba({rgb},{min(1.0, strength / scale) * _ALPHA_MAX * fade:.2f})")
-    return colours
+    return [style.rgba(_hue(w, signed), round(s * _ALPHA_MAX, 2))
+            for w, s in zip(weights, _strengths(weights, signed, scale, fade))]
 
 
 def highlight(text: str, spans: Sequence[tuple[int, int]], weights: Sequence[float], signed: bool = True,
               scale: float = FULL_COLOUR, fade: float = 1.0) -> str:
-    """The sentence as HTML, each word on its ``word_colours`` background, its weight on hover."""
+    """The sentence as HTML, each word on its ``word_colours`` background, its weight on hover;
+    ``signed``: underlined as well, solid towards positive and wavy towards negative (``UNDERLINE``),
+    so the direction never rests on colour alone."""
     out, last = [], 0
-    for (start, end), weight, colour in zip(spans, weights, word_colours(weights, signed, scale, fade)):
+    strengths = _strengths(weights, signed, scale, fade)
+    for (start, end), weight, colour, strength in zip(spans, weights, word_colours(weights, signed, scale, fade),
+                                                      strengths):
         out.append(html.escape(text[last:start]))
-        out.append(f'<span style="background: {colour}; border-radius: 3px; padding: 0 2px" '
+        line = (f"; text-decoration: underline {UNDERLINE[weight >= 0]} {style.rgba(_hue(weight, True), round(strength, 2))}; "
+                "text-decoration-thickness: 2px; text-underline-offset: 3px" if signed else "")
+        out.append(f'<span style="background: {colour}; border-radius: 3px; padding: 0 2px{line}" '
                    f'title="{weight:+.3f}">{html.escape(text[start:end])}</span>')
         last = end
     out.append(html.escape(text[last:]))
@@ -116,7 +133,7 @@ def attention(maps: np.ndarray, words: Sequence[str], block: int) -> go.Figure:
     labels = [f"{i + 1}:{escape.plotly(w)}" for i, w in enumerate(words)]
     n = len(words)
     for h in range(heads):
-        fig.add_trace(go.Heatmap(z=maps[block, h, :n, :n], x=labels, y=labels, colorscale="Blues", zmin=0, zmax=1,
+        fig.add_trace(go.Heatmap(z=maps[block, h, :n, :n], x=labels, y=labels, colorscale=style.SHARE_SCALE, zmin=0, zmax=1,
                                  showscale=h == heads - 1,
                                  hovertemplate="%{y} reads %{x}: %{z:.2f}<extra></extra>"), 1, h + 1)
         fig.update_yaxes(autorange="reversed", row=1, col=h + 1, showticklabels=h == 0)
@@ -129,7 +146,7 @@ def daily(dates: np.ndarray, probs: np.ndarray) -> go.Figure:
     frame = pd.DataFrame({"date": pd.to_datetime(dates), "net": probs[:, 2] - probs[:, 0]})
     by_day = frame.groupby(frame["date"].dt.normalize())["net"].agg(["mean", "count"])
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=by_day.index, y=by_day["count"], name="sentences", marker_color="#dddddd"),
+    fig.add_trace(go.Bar(x=by_day.index, y=by_day["count"], name="sentences", marker_color=style.rgba(style.NEUTRAL, 0.35)),
                   secondary_y=True)
     fig.add_trace(go.Scatter(x=by_day.index, y=by_day["mean"], name="mean P(positive) - P(negative)",
                              mode="lines+markers", line=dict(color=style.MODEL)))
@@ -145,7 +162,7 @@ def reliability(tables: dict[str, dict]) -> go.Figure:
     confidence (``calibration.reliability`` tables by name); on the diagonal, "80 % sure" is right
     80 % of the time. Marker size: how many sentences the bin holds."""
     fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
-                               line=dict(color="#bbbbbb", dash="dash")))
+                               line=dict(color=style.REFERENCE, dash="dash")))
     for (name, table), colour in zip(tables.items(), (style.BASELINE_MUTED, style.MODEL)):
         kept = [i for i, n in enumerate(table["n"]) if n]
         fig.add_trace(go.Scatter(

@@ -40,11 +40,15 @@ TASK_MODULES: dict[str, str] = {lesson.task: lesson.module for lesson in catalog
 @dataclass(frozen=True)
 class Preset:
     """A lesson: settings, one sentence of what to look at (no result figures: those come from
-    the run), and the claims (``core.lessons.Claim``) the run is checked against on screen."""
+    the run), the claims (``core.lessons.Claim``) the run is checked against on screen, the
+    question a classroom link asks before revealing the run (``core.lessons.Question``: the run
+    decides its right answer) and the teacher's notes (``core.lessons.Notes``)."""
 
     description: str
     settings: dict[str, Any] = field(default_factory=dict)
     claims: tuple = ()
+    question: Any = None
+    notes: Any = None
 
 
 class TaskData(Protocol):

@@ -16,14 +16,65 @@ _STYLE = """<style>
 </style>"""
 
 
+# Projector mode (a classroom link's projector=1, or the sidebar switch): bigger type everywhere.
+# Streamlit sizes its text in rem, so the root size scales the page; charts get a bigger font
+# through ``chart``. Measured readable from the back of a room at 1024x768 (docs/DESIGN.md).
+_PROJECTOR_STYLE = """<style>
+html { font-size: 20px; }
+[data-testid="stSidebar"] { min-width: 300px; }
+[data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; max-width: 100%; }
+</style>"""
+PROJECTOR_KEY = "findl:projector"
+PROJECTOR_FONT = 16  # px: chart text in projector mode (Plotly's default is 12)
+
+
 def style() -> None:
-    """The app's few style rules (every page)."""
-    st.html(_STYLE)
+    """The app's few style rules (every page); projector mode's when it is on."""
+    st.html(_STYLE + (_PROJECTOR_STYLE if projector() else ""))
 
 
-def header(title: str, teaches: str) -> None:
+def projector() -> bool:
+    """Whether projector mode is on: a link's ``projector=1`` turns it on for the session on its
+    first run; the sidebar switch (``projector_switch``) changes it afterwards."""
+    if f"{PROJECTOR_KEY}:linked" not in st.session_state:
+        st.session_state[f"{PROJECTOR_KEY}:linked"] = True
+        st.session_state[PROJECTOR_KEY] = str(st.query_params.get("projector", "")).lower() in ("1", "true", "on")
+    return bool(st.session_state.get(PROJECTOR_KEY))
+
+
+def projector_switch() -> None:
+    """The switch for projector mode (larger text and chart labels for the back row), drawn in
+    the sidebar by app.py."""
+    st.toggle("Projector mode", key=PROJECTOR_KEY, help="Larger text and chart labels, for a projector.")
+
+
+def _bigger(figure) -> None:
+    """Projector mode's chart text. A legend over the plot would run into the title: it goes
+    below the plot, or, where a slider is there (the boundary's epochs), the title goes to the
+    top of a taller margin above the legend."""
+    top, legend = figure.layout.margin.t or 40, figure.layout.legend
+    figure.update_layout(font_size=PROJECTOR_FONT, margin_t=round(top * 1.3))
+    if legend.orientation != "h" or (legend.y or 0) < 1:
+        return
+    if figure.layout.sliders or figure.layout.updatemenus:
+        figure.update_layout(margin_t=max(round(top * 1.3), 120), title_y=0.99, title_yanchor="top")
+    else:
+        figure.update_layout(legend=dict(y=-0.18, yanchor="top", x=0, xanchor="left"))
+
+
+def chart(figure, key: str, where=st, **options) -> None:
+    """Every Plotly chart of a page goes through here: ``st.plotly_chart``, with larger text in
+    projector mode. Colours follow the app's light or dark theme (Streamlit's chart theme)."""
+    if projector():
+        _bigger(figure)
+    where.plotly_chart(figure, key=key, **options)
+
+
+def header(title: str, teaches: str | None) -> None:
+    """The page title and what it teaches (left out by a classroom link with ``text=0``)."""
     st.title(title)
-    st.caption(teaches)
+    if teaches:
+        st.caption(teaches)
 
 
 def message(kind: str, text: str, **options) -> None:
@@ -54,19 +105,21 @@ def _store_status(location: str) -> dict:
 
 
 def sidebar_status() -> None:
+    """The device, the store and the training engine, in the container it is drawn in (app.py:
+    the sidebar)."""
     from core import engine
     from core.store import Store
 
     runner = engine.engine()
     load = runner.snapshot()  # starts the engine in the background on first use
-    st.sidebar.caption(f"**Device:** {_device_label()}")
+    st.caption(f"**Device:** {_device_label()}")
     status = _store_status(Store().location)
-    st.sidebar.caption(f"**Result store:** {status['entries']} runs · `{status['location']}`")
+    st.caption(f"**Result store:** {status['entries']} runs · `{status['location']}`")
     problem = None if load["workers"] else runner.problem  # a cluster that died: why, while the next one starts
     workers = (f"{load['workers']} worker{'s' if load['workers'] != 1 else ''}" if load["workers"]
                else f"not running ({problem}); starting again…" if problem else "starting…")
-    st.sidebar.caption(f"**Training engine:** {workers}"
-                       + (f" · {load['running']} running, {load['queued']} queued" if load["running"] or load["queued"] else ""))
+    st.caption(f"**Training engine:** {workers}"
+               + (f" · {load['running']} running, {load['queued']} queued" if load["running"] or load["queued"] else ""))
 
 
 def headline(comparisons_list: list[dict]) -> None:

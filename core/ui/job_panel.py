@@ -26,7 +26,7 @@ def live_loss(title: str, key: str) -> LiveView:
     def view(event: dict[str, Any], history: list[dict[str, Any]]) -> None:
         fig = loss_curves(history, title)
         if fig is not None:
-            st.plotly_chart(fig, key=key)
+            frame.chart(fig, key=key)
 
     return view
 

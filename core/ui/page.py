@@ -28,8 +28,8 @@ import pandas as pd
 import streamlit as st
 
 from core.data import csvout
+from core.ui import classroom, frame, job_panel
 from core.ui import data as page_data
-from core.ui import frame, job_panel
 from core.ui.controls import Controls
 from core.ui.uploads import Upload
 
@@ -39,9 +39,10 @@ class LessonPage:
     ``fc:tab``), which shared links and tests rely on."""
 
     def __init__(self, task: ModuleType, prefix: str, title: str, teaches: str):
-        frame.header(title, teaches)
+        self.room, room_warnings = classroom.room_of(prefix, task)  # a classroom link's keys
+        frame.header(title, teaches if self.room.text else None)
         self.task, self.prefix = task, prefix
-        self.controls = Controls(task.Config, prefix)
+        self.controls = Controls(task.Config, prefix, self.room, room_warnings)
         self.controls.preset_picker(task.PRESETS, where=st.sidebar)
         self.config = self.data = None
         self._draft: tuple[Any, str | None] | None = None
@@ -70,9 +71,14 @@ class LessonPage:
     def result(self, **panel: Any):
         """The run panel (``job_panel.result_or_last``: train, progress with ``live_view``, the last
         good run under a banner; the script stops when there is nothing to show) and the preset's
-        lesson box. ``panel``: ``job_panel.run``'s options (auto, live_view, button_label)."""
+        lesson box; in a classroom link with questions, the question over the result (the script
+        stops there until it is answered). ``panel``: ``job_panel.run``'s options (auto, live_view,
+        button_label)."""
         result = job_panel.result_or_last(self.task, self.config, self.data, **panel)
+        classroom.record_run(self, result)
         self.controls.lesson(result)
+        if self.room.asks(self.task.PRESETS):
+            classroom.ask(self, result)  # stops here until the student answers
         return result
 
     def tabs(self, views: dict[str, Callable[[], None]]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from core.config import TaskConfig, param
 from core.errors import ConfigError
-from core.lessons import PERCENT, Claim, above, all_of, below, verdict
+from core.lessons import PERCENT, Answer, Check, Claim, Notes, Question, above, all_of, below, not_, verdict, yes_no
 from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
@@ -78,6 +78,29 @@ class Config(TaskConfig):
 # Each sentence says what to look at; its claims are decided on the run shown (core.lessons) and
 # hold on at least two of three seeds (tests/test_lessons.py).
 COUNT = "{:.0f}"
+
+
+def _verdicts(text: str, baseline: str, better: str, tie: str, worse: str, too_few: str) -> Question:
+    """One answer per verdict of the autoencoder against ``baseline``, too few to test included: a
+    comparison on a handful of test anomalies still decides the question."""
+    return Question(text, tuple(Answer(answer, verdict(baseline, v)) for answer, v in (
+        (better, "better"), (tie, "tie"), (worse, "worse"), (too_few, "too-few-to-test"))))
+
+
+_AE_ROC, _PCA_ROC, _IFOREST_ROC = "roc_auc", "pca.roc_auc", "iforest.roc_auc"
+_ROC_NAMES = {_AE_ROC: "autoencoder ROC-AUC", _PCA_ROC: "PCA ROC-AUC", _IFOREST_ROC: "IsolationForest ROC-AUC"}
+
+
+def _highest(path: str, *others: str) -> Check:
+    """metrics[path] is above every one of ``others`` (the scorer that ranks best)."""
+    return all_of(*(above(path, other, names=(_ROC_NAMES[path], _ROC_NAMES[other])) for other in others))
+
+
+_MEAN_STD_CATCHES_MORE = above("threshold_rules.mean_std.recall", "threshold_rules.best_f1.recall", fmt=PERCENT,
+                               names=("recall at mean + 1 std", "at best F1"))
+_MEAN_STD_LESS_PRECISE = below("threshold_rules.mean_std.precision", "threshold_rules.best_f1.precision",
+                               fmt=PERCENT, names=("precision at mean + 1 std", "at best F1"))
+_NO_BASELINE_TOLD_APART = all_of(verdict("pca", "tie", "too-few-to-test"), verdict("iforest", "tie", "too-few-to-test"))
 PRESETS = {
     "threshold-trade-off": Preset(
         "Same scores, four threshold rules (the Threshold rule box under the table): compare how many test rows "
@@ -100,7 +123,20 @@ PRESETS = {
             Claim("fewer than one in ten of mean + 1 std's alerts is a fraud",
                   below("threshold_rules.mean_std.precision", 0.1, fmt=PERCENT,
                         names=("precision at mean + 1 std", "the mark"))),
-        )),
+        ),
+        question=Question("Switch the threshold rule from best F1 to mean + 1 std: what happens?", (
+            Answer("More frauds caught, but a smaller share of the alerts are frauds",
+                   all_of(_MEAN_STD_CATCHES_MORE, _MEAN_STD_LESS_PRECISE)),
+            Answer("More frauds caught, and the alerts are no less precise",
+                   all_of(_MEAN_STD_CATCHES_MORE, not_(_MEAN_STD_LESS_PRECISE))),
+            Answer("No more frauds caught", not_(_MEAN_STD_CATCHES_MORE)))),
+        notes=Notes(
+            point_at="The Threshold rule box under the scorer table and the numbers under it (flagged test rows, "
+                     "precision, recall), rule by rule; then the Threshold sweep tab.",
+            misconception="The model decides which rows are frauds. It only ranks the rows; the threshold, a "
+                          "business choice about how many alerts a team can review, decides which are flagged.",
+            follow_up="Choose the mean_std rule and raise k (mean + k·std) step by step: flagged rows, precision "
+                      "and recall move, and nothing retrains.")),
     "rare-fraud": Preset(
         "Two frauds in a thousand transactions (fraud_rate): answering 'normal' every time is almost always right "
         "and catches nothing, so accuracy is not shown. Look at PR-AUC and precision@k instead, which stay low for "
@@ -117,8 +153,20 @@ PRESETS = {
                          below("iforest.pr_auc", 0.15, names=("IsolationForest PR-AUC", "the mark")),
                          below("precision_at_k", 0.1, fmt=PERCENT, names=("precision@k", "the mark")))),
             Claim("neither baseline's PR-AUC differs from the autoencoder's beyond sampling error",
-                  all_of(verdict("pca", "tie", "too-few-to-test"), verdict("iforest", "tie", "too-few-to-test"))),
-        )),
+                  _NO_BASELINE_TOLD_APART),
+        ),
+        question=yes_no("With this few frauds, can the test tell PCA or IsolationForest apart from the autoencoder "
+                        "by PR-AUC?", not_(_NO_BASELINE_TOLD_APART),
+                        yes="Yes, one of them differs beyond sampling error",
+                        no="No, not beyond sampling error"),
+        notes=Notes(
+            point_at="The caption under the scorer table (how accurate always answering 'normal' would be), the "
+                     "PR-AUC and precision@k columns, and the verdicts in the headline.",
+            misconception="High accuracy, or a respectable ROC-AUC, means the detector works. With frauds this "
+                          "rare only the top of the ranking counts: PR-AUC and precision@k say how many alerts "
+                          "are real.",
+            follow_up="Raise the Fraud rate step by step back to the default and watch PR-AUC, precision@k and "
+                      "the verdicts.")),
     "ae-vs-pca": Preset(
         "Does the non-linearity help? With a 2-unit bottleneck, compare the autoencoder with PCA of 2 components "
         "(a linear autoencoder) and with IsolationForest, first by ROC-AUC (the whole ranking), then by the "
@@ -134,7 +182,19 @@ PRESETS = {
                          above("iforest.roc_auc", "pca.roc_auc", names=("IsolationForest ROC-AUC", "PCA")))),
             Claim("by PR-AUC IsolationForest does not beat the autoencoder (a tie or the autoencoder ahead)",
                   verdict("iforest", "better", "tie")),
-        )),
+        ),
+        question=Question("Which scorer ranks the frauds best by ROC-AUC?", (
+            Answer("The autoencoder", _highest(_AE_ROC, _PCA_ROC, _IFOREST_ROC)),
+            Answer("PCA", _highest(_PCA_ROC, _AE_ROC, _IFOREST_ROC)),
+            Answer("IsolationForest", _highest(_IFOREST_ROC, _AE_ROC, _PCA_ROC)))),
+        notes=Notes(
+            point_at="The ROC-AUC and PR-AUC columns of the scorer table side by side, the ROC & PR tab, then the "
+                     "verdicts in the headline, which compare PR-AUC.",
+            misconception="A non-linear network must beat a linear method, and one metric names one winner. A "
+                          "linear PCA can rank the frauds as well, and ROC-AUC and PR-AUC can crown different "
+                          "scorers.",
+            follow_up="Raise the Bottleneck (PCA's components follow it) and see whether the autoencoder catches "
+                      "up, by either measure.")),
     "crash-days-conv": Preset(
         "The same stress days through a 1-D convolutional autoencoder over the 10-day return window (the baselines "
         "see the same window): look at where the test-year stress days rank, and at the verdicts. Two days in the "
@@ -146,7 +206,17 @@ PRESETS = {
                   above("roc_auc", 0.95, names=("autoencoder ROC-AUC", "the mark"))),
             Claim("two test stress days are too few to test any difference between the scorers",
                   all_of(verdict("pca", "too-few-to-test"), verdict("iforest", "too-few-to-test"))),
-        )),
+        ),
+        question=_verdicts("Does the convolutional autoencoder find the stress days better than IsolationForest?",
+                           "iforest", better="Yes, beyond sampling error", tie="No real difference",
+                           worse="No, it is worse", too_few="Too few stress days to tell"),
+        notes=Notes(
+            point_at="The Timeline tab, where the test years' stress days sit among the scores, the ROC-AUC "
+                     "column, and the headline verdicts.",
+            misconception="Ranking two crashes near the top proves the detector. Two cases are an anecdote: any "
+                          "scorer that reacts to large moves ranks them high, and no test can pick a winner.",
+            follow_up="Set Network to dense (features) for the crash-days lesson, or switch Data to card "
+                      "transactions, which have enough frauds for a verdict.")),
     "crash-days": Preset(
         "Market days, with seven known stress days as the only labels: look at where the ones in the test years "
         "(2015-2018) rank for each scorer, and at the verdicts. Every scorer puts them above most normal days, but "
@@ -159,5 +229,15 @@ PRESETS = {
                          above("iforest.roc_auc", 0.85, names=("IsolationForest ROC-AUC", "the mark")))),
             Claim("two test stress days are too few to test any difference between the scorers",
                   all_of(verdict("pca", "too-few-to-test"), verdict("iforest", "too-few-to-test"))),
-        )),
+        ),
+        question=_verdicts("Is the autoencoder better at finding the stress days than PCA?", "pca",
+                           better="Yes, beyond sampling error", tie="No real difference",
+                           worse="No, PCA is better", too_few="Too few stress days to tell"),
+        notes=Notes(
+            point_at="The Timeline tab with the stress days of the test years, the ROC-AUC column of all three "
+                     "scorers, and the headline verdicts.",
+            misconception="The scorer that ranks the crash days highest is the better detector. With two test "
+                          "days no test can tell the scorers apart, however different the numbers look.",
+            follow_up="Set Network to 1-D conv (return window) for the crash-days-conv lesson, or switch Data to "
+                      "card transactions, which have enough frauds for a verdict.")),
 }

@@ -15,7 +15,21 @@ from core.classification import ALPHA
 from core.config import TaskConfig, param
 from core.data import prices
 from core.errors import ConfigError
-from core.lessons import P_VALUE, PERCENT, Claim, above, all_of, between, verdict
+from core.lessons import (
+    P_VALUE,
+    PERCENT,
+    Answer,
+    Claim,
+    Notes,
+    Question,
+    above,
+    all_of,
+    between,
+    by_verdict,
+    not_,
+    verdict,
+    yes_no,
+)
 from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
@@ -103,6 +117,10 @@ class Config(TaskConfig):
 _RETURN, _RATIO, _R2 = "{:.3%}", "{:.3f}", "{:.4f}"
 _NO_BETTER_THAN_CHANCE = above("backtest.hit_test.p_value", ALPHA, fmt=P_VALUE,
                                names=("one-sided binomial p against chance", "the significance level"))
+_MODEL_R2_HIGHER = above("price_fit.r2", "price_fit.naive_r2", fmt=_R2, names=("model R²", "naive R²"))
+
+# The three answers of a "does it beat the random walk?" question, one per verdict of the test
+_AGAINST_NAIVE = dict(better="Yes, beyond sampling error", tie="No real difference", worse="No, it is worse")
 
 PRESETS = {
     "lstm-vs-random-walk": Preset(
@@ -112,7 +130,17 @@ PRESETS = {
         (Claim("The LSTM is no better than the random walk: the difference is within sampling error",
                verdict("naive", "tie")),
          Claim("Nor does it beat the drift forecast or the historical mean",
-               all_of(verdict("drift", "tie", "worse"), verdict("mean", "tie", "worse"))))),
+               all_of(verdict("drift", "tie", "worse"), verdict("mean", "tie", "worse")))),
+        question=by_verdict("Does the LSTM beat the random walk (a zero return) on the test days?", "naive", **_AGAINST_NAIVE),
+        notes=Notes(
+            point_at="The headline verdict and the metrics table: the LSTM's RMSE beside the naive row, and the "
+                     "Diebold-Mariano test that decides the verdict. On the Forecast tab, see how close to zero the "
+                     "forecasts stay.",
+            misconception="A lower RMSE, or a forecast line that wiggles with the market, means the network "
+                          "predicts returns. A small RMSE gap is usually sampling error, and a forecast hugging "
+                          "zero is the random walk in disguise.",
+            follow_up="Add volatility and momentum under Input features, or raise the Lookback window, and see "
+                      "whether the verdict moves.")),
     "price-level-illusion": Preset(
         "Predicting the S&P 500's price level (1999-2012) looks superb on a chart and by R², but so does "
         "'tomorrow = today'. Judge it by the returns it implies and by the lag diagnostic.",
@@ -125,7 +153,18 @@ PRESETS = {
                above("implied_return.model.rmse", "implied_return.naive.rmse", fmt=_RETURN,
                      names=("implied-return RMSE", "random walk"))),
          Claim("Its day-to-day changes echo the actual change of the day before (lag-1 correlation above 0.9)",
-               above("lag_correlation.correlation.1", 0.9, fmt=_RATIO, names=("lag-1 correlation", "the mark"))))),
+               above("lag_correlation.correlation.1", 0.9, fmt=_RATIO, names=("lag-1 correlation", "the mark")))),
+        question=Question("Which forecast scores the higher R² on the price level?", (
+            Answer("The LSTM", _MODEL_R2_HIGHER),
+            Answer("'Tomorrow = today'", not_(_MODEL_R2_HIGHER)))),
+        notes=Notes(
+            point_at="The blue box above the table: the LSTM's R² next to the naive forecast's. Then the 'Is it "
+                     "just lagging?' tab, where the forecast's changes line up with the actual change of the day "
+                     "before.",
+            misconception="An R² close to one means a good forecast. On a price level, any forecast near "
+                          "yesterday's price scores that high: the level is predictable, the change is not.",
+            follow_up="Set Predict to log return with the same dates and read the verdict against the random "
+                      "walk.")),
     "pure-noise-gbm": Preset(
         "On geometric Brownian motion tomorrow's return does not depend on the past: no model can beat the "
         "random walk, and the verdict, the lag diagnostic and the toy backtest should say so.", {"source": "gbm"},
@@ -133,7 +172,15 @@ PRESETS = {
          Claim("Its forecasts do not track the actual returns (same-day correlation between -0.1 and 0.1)",
                between("lag_correlation.correlation.0", -0.1, 0.1, fmt=_RATIO, name="same-day correlation")),
          Claim("Its direction hit rate is no better than chance for a forecast long as often",
-               _NO_BETTER_THAN_CHANCE))),
+               _NO_BETTER_THAN_CHANCE)),
+        question=by_verdict("On a series built from pure noise, can the LSTM beat the random walk?", "naive", **_AGAINST_NAIVE),
+        notes=Notes(
+            point_at="The verdict against the random walk, the 'Is it just lagging?' tab, and the hit-rate test "
+                     "under the Toy backtest tab.",
+            misconception="A network that trains smoothly, or a backtest that makes money, must have found a "
+                          "pattern. On a series built from random draws, any pattern it finds is luck.",
+            follow_up="Change the Series seed and train again: the backtest's return moves from seed to seed. "
+                      "Ask whether a real skill would.")),
     "gru-nasdaq": Preset(
         "A GRU on the NASDAQ Composite, which went through the dot-com crash: the same honesty checks on a "
         "wilder series. In the toy backtest, compare the hit rate with the share of up days, not with a coin flip.",
@@ -143,7 +190,16 @@ PRESETS = {
          Claim("Its sign forecast is long on most test days (more than 80 %)",
                above("backtest.strategy.long_share", 0.8, fmt=PERCENT, names=("long share", "the mark"))),
          Claim("Its direction hit rate is no better than chance for a forecast long as often",
-               _NO_BETTER_THAN_CHANCE))),
+               _NO_BETTER_THAN_CHANCE)),
+        question=yes_no("Is the GRU's direction hit rate better than chance for a forecast that is long as often?",
+                        not_(_NO_BETTER_THAN_CHANCE), yes="Yes, beyond luck", no="No, luck could explain it"),
+        notes=Notes(
+            point_at="The Toy backtest tab: the hit rate beside the share of up days and the long share, and the "
+                     "test against chance under it.",
+            misconception="A hit rate above a coin flip shows skill. A forecast that is nearly always long is "
+                          "right on every up day without knowing anything, and the NASDAQ rose on most days.",
+            follow_up="Set From to 2003-01-01, after the dot-com crash, and see whether the long share, the "
+                      "hit-rate test or the verdict changes.")),
     "cnn-volatility-features": Preset(
         "A 1-D CNN sees volume, volatility, RSI and the moving-average gap too: compare its verdict with the "
         "plain LSTM's lesson to see whether more inputs buy real accuracy on the test slice.",
@@ -151,5 +207,14 @@ PRESETS = {
         (Claim("More inputs do not buy accuracy: the CNN does not beat the random walk",
                verdict("naive", "tie", "worse")),
          Claim("Its RMSE is higher than the random walk's",
-               above("model.rmse", "naive.rmse", fmt=_RETURN, names=("CNN RMSE", "random walk"))))),
+               above("model.rmse", "naive.rmse", fmt=_RETURN, names=("CNN RMSE", "random walk")))),
+        question=by_verdict("With volume, volatility, RSI and the moving-average gap as inputs, does the CNN beat "
+                            "the random walk?", "naive", **_AGAINST_NAIVE),
+        notes=Notes(
+            point_at="The verdict against the random walk and the CNN's RMSE beside the naive row; compare them "
+                     "with the plain LSTM lesson's. The Training tab shows how soon early stopping ended.",
+            misconception="More indicators give the network more to learn from, so it must forecast better. "
+                          "Extra inputs mostly add ways to fit the noise of the training years.",
+            follow_up="Remove the features one at a time under Input features, or set Network to LSTM with the "
+                      "same inputs, and compare the verdicts.")),
 }

@@ -10,7 +10,22 @@ from dataclasses import dataclass
 
 from core.config import TaskConfig, param
 from core.errors import ConfigError
-from core.lessons import NUMBER, PERCENT, Claim, above, below, between, verdict
+from core.lessons import (
+    NUMBER,
+    PERCENT,
+    Answer,
+    Check,
+    Claim,
+    Notes,
+    Question,
+    above,
+    all_of,
+    below,
+    between,
+    by_verdict,
+    verdict,
+    yes_no,
+)
 from core.nn.keras_loop import min_steps_setting
 from core.tasks import Preset
 
@@ -77,6 +92,15 @@ class Config(TaskConfig):
 
 # Each sentence says what to look at; each claim is decided on the run shown (core.lessons) and
 # holds on at least two of seeds 0-2 (tests/test_lessons.py prints how often).
+_ACCURACY = {"network": "accuracy", "TF-IDF": "baselines.tfidf_logreg.accuracy", "lexicon": "baselines.lexicon.accuracy"}
+
+
+def _most_accurate(scorer: str) -> Check:
+    """``scorer`` (a key of _ACCURACY) is right on more test sentences than both others."""
+    return all_of(*(above(_ACCURACY[scorer], path, fmt=PERCENT, names=(f"{scorer} accuracy", f"{other} accuracy"))
+                    for other, path in _ACCURACY.items() if other != scorer))
+
+
 PRESETS = {
     "small-data-baseline-wins": Preset(
         "Trained from scratch on the bundled training sentences, does the BiLSTM beat TF-IDF + logistic "
@@ -88,7 +112,18 @@ PRESETS = {
          Claim("The network beats the lexicon, a rule with no training (McNemar)",
                verdict("lexicon", "better")),
          Claim("On the plain sentences of the sanity set (never trained on) the network is right at least 90 % of "
-               "the time", between("sanity.model", 0.9, 1.0, fmt=PERCENT, name="network on the sanity set")))),
+               "the time", between("sanity.model", 0.9, 1.0, fmt=PERCENT, name="network on the sanity set"))),
+        question=by_verdict("Does the BiLSTM beat TF-IDF + logistic regression on the evaluation sentences?",
+                            "tfidf_logreg", better="Yes, beyond sampling error", tie="No real difference",
+                            worse="No, it is worse"),
+        notes=Notes(
+            point_at="The table of the three scorers and the McNemar verdicts under it, then the Plain sentences "
+                     "tab: what each scorer gets wrong on easy sentences.",
+            misconception="A neural network always beats a simple bag of words. With a few thousand training "
+                          "sentences, TF-IDF + logistic regression is hard to beat, and a higher accuracy on one "
+                          "test set can be sampling error.",
+            follow_up="Set 'Finance word list as input' to no and train again: how much of the network's lead over "
+                      "the lexicon came from the list?")),
     "300-sentences": Preset(
         "Train on only 300 of the training sentences (train_rows; a share of them validates) and rank the three "
         "scorers: the finance lexicon, a rule that learns nothing, against TF-IDF + logistic regression and the "
@@ -100,7 +135,19 @@ PRESETS = {
                      names=("lexicon accuracy", "TF-IDF accuracy"))),
          Claim("The network, helped by the word list, is more accurate than TF-IDF, which has only the 300 examples",
                above("accuracy", "baselines.tfidf_logreg.accuracy", fmt=PERCENT,
-                     names=("network accuracy", "TF-IDF accuracy"))))),
+                     names=("network accuracy", "TF-IDF accuracy")))),
+        question=Question("Trained on 300 sentences, which scorer is right most often on the test sentences?", (
+            Answer("The network", _most_accurate("network")),
+            Answer("TF-IDF + logistic regression", _most_accurate("TF-IDF")),
+            Answer("The lexicon, which learns nothing", _most_accurate("lexicon")))),
+        notes=Notes(
+            point_at="The three accuracies at the top and the McNemar verdicts under the table; the caption under "
+                     "them says how many sentences trained.",
+            misconception="A model that learns always beats a fixed rule. With a few hundred examples a hand-made "
+                          "word list can win, and the network does better than TF-IDF partly because it is given "
+                          "that list.",
+            follow_up="Raise 'Training sentences used' step by step (1000, 3000, then 0 for all) and see where "
+                      "TF-IDF and the network overtake the lexicon.")),
     "negation-is-hard": Preset(
         "Open the Negation tab: compare each scorer's accuracy on the test sentences with a cue like 'not', "
         "'no longer' or 'failed to' with its accuracy on all test sentences, the lexicon's negation rule and the "
@@ -114,7 +161,20 @@ PRESETS = {
          Claim("Reading word order does not help here: on the negated sentences the BiLSTM is less accurate than "
                "TF-IDF's bag of words",
                below("negation.model", "negation.tfidf_logreg", fmt=PERCENT,
-                     names=("network on negations", "TF-IDF on negations"))))),
+                     names=("network on negations", "TF-IDF on negations")))),
+        question=yes_no("Is the BiLSTM less accurate on the test sentences with a negation cue than on all of them?",
+                        below("negation.model", "accuracy", fmt=PERCENT,
+                              names=("network on negations", "network on all")),
+                        yes="Yes, negations trip it up", no="No"),
+        notes=Notes(
+            point_at="The Negation tab: each scorer's accuracy on the sentences with a cue beside its accuracy on "
+                     "all test sentences. Then type 'did not cut its dividend' under Try a sentence and watch "
+                     "which words light up.",
+            misconception="A network that reads word order understands 'not'. It needs many negated examples to "
+                          "learn what a cue applies to, and the lexicon's flip rule misfires on phrases like "
+                          "'failed to'.",
+            follow_up="Set Architecture to Transformer, or 'Finance word list as input' to no, and compare the "
+                      "Negation tab.")),
     "what-attention-looks-at": Preset(
         "A one-block Transformer: type a sentence and look at the attention heatmap of each head, then at its "
         "accuracy beside TF-IDF's and the lexicon's. Trained on a few thousand sentences, does it learn where to "
@@ -125,5 +185,17 @@ PRESETS = {
                above("attention_peak", 1.2, fmt=NUMBER, names=("average strongest weight / even share", "the mark"))),
          Claim("It ties TF-IDF + logistic regression (McNemar: within sampling error)",
                verdict("tfidf_logreg", "tie")),
-         Claim("It beats the lexicon, a rule with no training (McNemar)", verdict("lexicon", "better")))),
+         Claim("It beats the lexicon, a rule with no training (McNemar)", verdict("lexicon", "better"))),
+        question=yes_no("Does the Transformer's attention pick out some words, or spread almost evenly?",
+                        above("attention_peak", 1.2, fmt=NUMBER,
+                              names=("average strongest weight / even share", "the mark")),
+                        yes="It picks out some words", no="It spreads almost evenly"),
+        notes=Notes(
+            point_at="The attention heatmap under Try a sentence, head by head, then the network's accuracy "
+                     "beside TF-IDF's and the lexicon's, with the McNemar verdicts.",
+            misconception="Attention shows why the model decided. It shows where information flows between "
+                          "words; a bright word is not proof of what set the class (compare the gradient view of "
+                          "a BiLSTM run).",
+            follow_up="Raise 'Attention heads' or 'Transformer blocks' and see whether the heatmap sharpens and "
+                      "whether the verdict against TF-IDF changes.")),
 }
