@@ -60,6 +60,13 @@ LESSONS: tuple[Lesson, ...] = (
         url_path="sentiment", title="News sentiment", icon=":material/newspaper:", group="Lessons",
         teaches="A BiLSTM or a small Transformer reads financial headlines and says positive, negative or neutral, "
                 "next to a TF-IDF baseline and a finance lexicon, and shows which words drove each call."),
+    Lesson(
+        task="chart-cnn", module="core.tasks.chart_cnn", page="app_pages/chart_cnn.py",
+        url_path="charts", title="CNN on price charts", icon=":material/candlestick_chart:", group="Lessons",
+        teaches="A convolutional network reads daily price charts drawn as small black-and-white images, as in "
+                "Jiang, Kelly and Xiu, and says up or down, next to the base rate, momentum and a logistic "
+                "regression that read the same days as numbers. Does the picture show anything the numbers do "
+                "not? On noise, on a planted pattern and on the S&P 500."),
 )
 
 

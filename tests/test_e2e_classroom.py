@@ -26,6 +26,7 @@ PAGES = [
                                             "walk_forward": "0", "start": "2015-01-01"}),
     ("anomaly", "threshold-trade-off", {"epochs": "3", "min_steps": "0"}),
     ("sentiment", "small-data-baseline-wins", {"epochs": "2", "min_steps": "0"}),
+    ("charts", "noise-has-no-pattern", {"epochs": "2", "n_days": "2000", "window": "5"}),
 ]
 SIDEBAR_LABELS = "[data-testid='stSidebar'] [data-testid='stWidgetLabel']"
 

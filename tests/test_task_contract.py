@@ -19,6 +19,7 @@ QUICK = {
     "forecast-walk-forward": {"epochs": 2, "walk_forward": 2, "min_steps": 0},
     "anomaly": {"epochs": 2, "customers": 200, "days": 60, "min_steps": 0},
     "sentiment": {"epochs": 1, "train_rows": 300, "min_steps": 0},
+    "chart-cnn": {"epochs": 1, "window": 5, "filters": 4, "blocks": 1},
 }
 
 

@@ -38,6 +38,14 @@ MAX_NAN_SHARE = 0.05  # up to 5 % missing prices are dropped with a note; more i
 _PRICE_NAMES = ("adj close", "adjclose", "adjusted close", "close", "price")  # "adj_close" = "adj close"
 
 
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 of a table's content (dates, columns, values): equal data give an equal fingerprint."""
+    h = hashlib.sha256()
+    h.update(",".join(frame.columns).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
 @dataclass(eq=False)
 class PriceData:
     """A price series: ``frame`` has a sorted DatetimeIndex and float columns ``close`` and,
@@ -60,11 +68,7 @@ class PriceData:
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of the content (dates, columns, values); equal data gives an equal fingerprint."""
-        h = hashlib.sha256()
-        h.update(",".join(self.frame.columns).encode())
-        h.update(pd.util.hash_pandas_object(self.frame, index=True).to_numpy().tobytes())
-        return h.hexdigest()
+        return frame_fingerprint(self.frame)
 
     def __len__(self) -> int:
         return len(self.frame)
