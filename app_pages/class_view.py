@@ -65,16 +65,23 @@ def _counts(task: str, runs: pd.DataFrame, table: pd.DataFrame, answers: pd.Data
             f"{answered} answer{'s' if answered != 1 else ''}.")
 
 
+def _chart_size() -> dict:
+    """The charts are SVG pictures (``core.charts.class_view``: no Plotly on this page, whose
+    bundle took the browser longer than the rest of the page): projector mode draws their text
+    larger, in a narrower picture."""
+    return dict(font_size=frame.PROJECTOR_FONT, width=charts.PROJECTOR_WIDTH) if frame.projector() else {}
+
+
 def _runs_section(task: str, runs: pd.DataFrame, table: pd.DataFrame) -> None:
     runs, table = runs[runs["task"] == task], table[table["task"] == task]
     if runs.empty:
         st.caption("No runs recorded on this page yet.")
         return
-    for i, metric in enumerate(table["metric"].drop_duplicates()):
+    for metric in table["metric"].drop_duplicates():
         shown = table[table["metric"] == metric]
         higher = bool(shown["higher_is_better"].iloc[0])
-        frame.chart(charts.runs_chart(runs[runs["metric"] == metric], metric, higher), key=f"cv:runs:{task}:{i}",
-                    config={"displayModeBar": False})
+        st.image(charts.runs_svg(runs[runs["metric"] == metric], metric, higher, **_chart_size()), width="content",
+                 alt=f"{metric} of every run on this page, one row per settings (the table below lists them all)")
         st.dataframe(
             shown[["settings", "lessons", "runs", "sessions", "median", "min", "max"]], hide_index=True,
             width="stretch", height=min(36 * (len(shown) + 1) + 3, 400),
@@ -88,11 +95,11 @@ def _runs_section(task: str, runs: pd.DataFrame, table: pd.DataFrame) -> None:
 
 def _answers_section(task: str, answers: pd.DataFrame) -> None:
     answers = answers[answers["task"] == task]
-    for i, ((lesson, question), rows) in enumerate(answers.groupby(["lesson", "question"], sort=False)):
+    for (lesson, question), rows in answers.groupby(["lesson", "question"], sort=False):
         st.markdown(f"**Question{' of lesson ' + escape.markdown(lesson) if lesson else ''}:** "
                     f"{escape.markdown(question)}")
-        frame.chart(charts.answers_chart(rows), key=f"cv:answers:{task}:{i}",
-                    config={"displayModeBar": False})
+        st.image(charts.answers_svg(rows, **_chart_size()), width="content",
+                 alt="How often each answer was given, and whether it was right for the run the student saw")
 
 
 @st.fragment(run_every=REFRESH_S)

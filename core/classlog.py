@@ -175,7 +175,20 @@ def _parse(blob: bytes) -> dict | None:
         event = json.loads(blob)
     except (ValueError, RecursionError):  # half written, not UTF-8, not JSON, nested too deep
         return None
-    return event if isinstance(event, dict) else None
+    return _clean(event) if isinstance(event, dict) else None
+
+
+def _clean(value: Any) -> Any:
+    """JSON may spell a lone surrogate ("\\ud800"), which no UTF-8 text can hold: pandas' string
+    columns refuse it and one such record would break the class's whole view. It becomes "?"."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if any(
+            "\ud800" <= ch <= "\udfff" for ch in value) else value
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 # ---- lenient fields --------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 """The Class view page (app_pages/class_view.py) in Streamlit's AppTest, over 500 recorded runs."""
 
-import json
+import base64
 import os
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import catalog, classlog, escape
+from core.ui import frame
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "app_pages/class_view.py"
@@ -49,15 +51,21 @@ def _open(query: dict | None = None) -> AppTest:
     return at
 
 
-def _values(v) -> list[float]:
-    """Plotly sends numeric arrays as {"dtype", "bdata"} (base64) or as plain lists."""
-    if isinstance(v, dict) and "bdata" in v:
-        import base64
+SVG = "{http://www.w3.org/2000/svg}"
+DATA = "data:image/svg+xml;base64,"
 
-        import numpy as np
 
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
-    return list(v or [])
+def _svgs(at: AppTest) -> list[str]:
+    """The SVG documents of the page's pictures (``st.image`` sends an SVG string as a data URL)."""
+    urls = [url for image in at.get("image") for url in image.value]
+    assert all(url.startswith(DATA) for url in urls), [url[:40] for url in urls]
+    return [base64.b64decode(url[len(DATA):]).decode("utf-8") for url in urls]
+
+
+def _runs_drawn(svg: str) -> int:
+    """The circles of a runs chart (one per run); 0 for an answers chart (its only circle is in a
+    pattern under <defs>)."""
+    return len(ET.fromstring(svg).findall(f"./{SVG}g/{SVG}circle"))
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -95,17 +103,21 @@ def test_500_runs_show_counts_charts_and_tables(store):
         at = _open_tab(at, label)
         assert not at.exception and not at.error
         assert [t.label for t in at.tabs if len(t.children)] == [label]
-        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-        boxes = [c["data"][0] for c in charts if c["data"][0]["type"] == "box"]
-        assert len(boxes) == 1 and len(at.dataframe) == 1
-        points += len(_values(boxes[0]["x"]))
+        assert not at.get("plotly_chart")  # the charts are SVG pictures: the page never loads Plotly
+        charts = _svgs(at)
+        runs_charts = [svg for svg in charts if "<defs>" not in svg]  # an answers chart has its patterns
+        assert len(runs_charts) == 1 and len(at.dataframe) == 1
+        assert " runs, " in runs_charts[0] and ("lower is better" if label == "LSTM forecasting" else "higher is better") \
+            in runs_charts[0]
+        points += _runs_drawn(runs_charts[0])
         assert "125 runs of " in " ".join(c.value for c in at.caption)
         questions = [m.value for m in at.markdown if m.value.startswith("**Question")]
         assert len(questions) == len(charts) - 1 == (1 if label in labels[:2] else 0)
         if label == "LSTM forecasting":  # a student's answer and question stay text
             assert escape.markdown(HOSTILE_QUESTION) in questions[0] and "![p](http" not in questions[0]
-            blob = json.dumps(charts)
+            blob = "".join(charts)
             assert "<b>bold</b>" not in blob and "&lt;b&gt;bold&lt;/b&gt;" in blob
+            assert "[Sign in](http://evil/x)" in blob  # an SVG shows Markdown as the text it is
     assert points == 500  # every run is a point of its page's chart
 
 
@@ -122,7 +134,7 @@ def test_the_code_box_switches_class_and_refuses_a_bad_code(store):
     assert not at.exception
     assert len(at.error) == 1 and "cannot be used" in at.error[0].value
     assert "[x](http" not in at.error[0].value  # the typed text is shown escaped
-    assert not at.metric and not at.get("plotly_chart") and not at.subheader  # nothing else drawn
+    assert not at.metric and not at.get("image") and not at.subheader  # nothing else drawn
 
 
 def test_a_bad_code_in_the_link_is_one_line(store):
@@ -151,4 +163,16 @@ def test_a_page_no_lesson_has_gets_a_tab_named_as_text(store):
     label = f"Page {escape.markdown(task)}"
     assert [t.label for t in at.tabs][-1] == label
     assert [t.label for t in at.tabs if len(t.children)] == [label]  # the newest record's page is open
-    assert _metrics(at)["Runs"] == "1" and len(at.get("plotly_chart")) == 1
+    assert _metrics(at)["Runs"] == "1" and len(_svgs(at)) == 1 and not at.get("plotly_chart")
+    assert _runs_drawn(_svgs(at)[0]) == 1
+
+
+def test_projector_mode_draws_the_charts_text_larger(store):
+    fill(store, runs=8)
+    at = _open({"class": "fin101", "projector": "1"})
+    assert not at.exception
+    charts = [ET.fromstring(svg) for svg in _svgs(at)]
+    assert charts and all(c.get("font-size") == str(frame.PROJECTOR_FONT) for c in charts)
+    at.session_state[frame.PROJECTOR_KEY] = False
+    at.run()
+    assert {ET.fromstring(svg).get("font-size") for svg in _svgs(at)} == {"12"}

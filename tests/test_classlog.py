@@ -1,17 +1,19 @@
 """core.classlog: class codes, append-only records under concurrency, lenient summaries."""
 
-import json
 import logging
 import math
 import multiprocessing
 import os
 import threading
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from core import classlog
 from core.charts import class_view as charts
+from core.charts import style
 from core.data import csvout
 from core.errors import ConfigError
 
@@ -239,24 +241,147 @@ def test_hostile_values_do_not_break_the_summaries_or_the_charts(tmp_path):
         values = runs["value"].dropna()
         assert all(math.isfinite(v) for v in values) and 1e308 in set(values)
         assert all(len(text) <= 2 * classlog.TEXT_LIMIT for text in table["settings"])
-        figures = [charts.runs_chart(group, metric, bool(hib))
+        figures = [charts.runs_svg(group, metric, bool(hib))
                    for (metric, hib), group in runs.groupby(["metric", "higher_is_better"])]
-        figures += [charts.answers_chart(rows) for _, rows in answers.groupby("question")]
-        blob = "".join(json.dumps(f.to_plotly_json(), default=str) for f in figures)
-        assert "<script>" not in blob and "&lt;script&gt;" in blob
+        figures += [charts.answers_svg(rows) for _, rows in answers.groupby("question")]
+        for svg in figures:
+            _check_svg(svg)
+        blob = "".join(figures)
+        assert "<script" not in blob.lower() and "&lt;script&gt;" in blob
         for frame in (table, answers):
             text = csvout.to_csv(frame)
             assert "\n=cmd" not in text and ",=cmd" not in text and "'=cmd" in text
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+# what a record may hold, beyond HOSTILE: markup that would close an attribute or a tag, characters
+# XML does not allow (a NUL, an escape, a lone surrogate, which json.loads gives for "\\ud800")
+HOSTILE_TEXT = ["<script>alert(1)</script>", '"><svg onload=alert(1)>', "' onmouseover='x", "&amp; & &#60;", "]]>",
+                "<![CDATA[x]]>", "a\x00b\x1bc\ud800d\ufffe", "\u202eevil", "x" * 5000, None, float("nan"), 1e308,
+                10 ** 400, 10 ** 5000, {"nested": "<b>"}, ["<i>"], True]
+HOSTILE_NUMBERS = [None, float("nan"), float("inf"), -float("inf"), 1e308, -1e308, 10 ** 400, 10 ** 5000, "0.5",
+                   "<script>", True, 5e-324, 0.0, -0.0, {"x": 1}]
+
+
+def _check_svg(svg: str) -> ET.Element:
+    """A well-formed SVG document that runs nothing: no script, no event handler, no foreign
+    object, no link out; its colours from the palette; its text in the neutral grey."""
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg" and svg.startswith("<svg ")  # st.image reads a string starting so as SVG
+    svg.encode("utf-8")  # no lone surrogate (st.image encodes it)
+    assert "<script" not in svg.lower() and "<foreignobject" not in svg.lower()
+    for element in root.iter():
+        assert element.tag.startswith(SVG) and element.tag[len(SVG):] not in ("script", "foreignObject", "a", "image")
+        assert not [name for name in element.attrib if name.lower().startswith("on") or "href" in name.lower()]
+        for name in ("fill", "stroke"):
+            value = element.get(name)
+            assert value is None or value.startswith("url(#") or value.upper() in style.PALETTE, value
+        if element.tag == f"{SVG}text":
+            assert element.get("fill", charts.TEXT) == charts.TEXT or element.get("fill") is None
+    return root
+
+
+def _texts(root: ET.Element) -> list[str]:
+    return ["".join(element.itertext()) for element in root.iter(f"{SVG}text")]
+
+
 def test_the_run_chart_draws_the_most_run_settings_and_says_how_many_more():
     events = [_run(i, settings={"seed": str(i % 20)}, value=i / 100) for i in range(60)]
+    events += [_run(60, value=None), _run(61, value="x")]
     runs = classlog.runs_frame(events)
-    fig = charts.runs_chart(runs, "Network test accuracy", max_groups=5)
-    assert len(set(fig.data[0].y)) == 5 and "the 5 most-run of 20 settings" in fig.layout.title.text
+    root = _check_svg(charts.runs_svg(runs, "Network test accuracy", max_groups=5))
+    texts = _texts(root)
+    title = texts[0]
+    assert title.startswith("Network test accuracy") and "62 runs" in title and "higher is better" in title
+    assert "the 5 most-run of 20 settings" in title and "2 without a value" in title
+    circles = root.findall(f"./{SVG}g/{SVG}circle")
+    assert len(circles) == 15  # 3 runs in each of the 5 settings shown
+    assert len({c.get("cy") for c in circles}) > 5  # jittered within a row
+    assert [t for t in texts if t.startswith("seed=")] == [f"seed={i}" for i in range(5)]  # most run first, ties in order
+    medians = root.findall(f"./{SVG}g[@stroke='{style.MODEL}']/{SVG}line")
+    assert len(medians) == 5 and all(float(m.get("x1")) == float(m.get("x2")) for m in medians)
+    assert "0.2" in texts and "Network test accuracy" in texts  # ticks and the axis title
+    assert charts.runs_svg(runs, "m") == charts.runs_svg(runs, "m")  # deterministic
+    lower = _texts(_check_svg(charts.runs_svg(runs, "RMSE", higher_is_better=False)))[0]
+    assert "lower is better" in lower and "the 15 most-run of 20 settings" in lower
+
+
+def test_the_answers_chart_splits_right_wrong_and_undecided():
     answers = classlog.answers_table(_class())
-    fig = charts.answers_chart(answers)
-    names = [trace.name for trace in fig.data if trace.type == "bar"]
-    assert names == ["✓ right for the run they saw", "✗ wrong for the run they saw", "? their run could not decide"]
-    assert [trace.marker.pattern.shape for trace in fig.data if trace.type == "bar"] == ["/", "", "."]
-    assert "no  ✗" in fig.data[0].y  # wrong every time: marked in the label, not by colour alone
+    root = _check_svg(charts.answers_svg(answers))
+    texts = _texts(root)
+    assert texts[:3] == ["✓ right for the run they saw", "✗ wrong for the run they saw", "? their run could not decide"]
+    labels = texts[3:6]
+    assert labels == ["yes", "no\u00a0\u00a0✗", "maybe"]  # most given first; wrong every time: marked in the label
+    assert texts[6:9] == ["3 given · 2 sessions", "1 given · 1 session", "1 given · 1 session"]
+    fills = [r.get("fill") for r in root.findall(f"./{SVG}rect")]
+    assert fills[:3] == ["url(#hatch)", style.NAIVE, "url(#dots)"]  # the legend: hatched, plain, dotted
+    assert fills[3:] == ["url(#hatch)", style.NAIVE, style.NAIVE, "url(#dots)"]  # yes: 2 right, 1 wrong; no; maybe
+    widths = [float(r.get("width")) for r in root.findall(f"./{SVG}rect")[3:]]
+    assert widths[0] == pytest.approx(2 * widths[1]) and widths[2] == pytest.approx(widths[1])
+    only_right = classlog.answers_table([e for e in _class() if e.get("right") is not False])
+    texts = _texts(_check_svg(charts.answers_svg(only_right)))
+    assert texts[0] == "✓ right for the run they saw" and "✗ wrong for the run they saw" not in texts
+    assert "yes\u00a0\u00a0✓" in texts
+    many = classlog.answers_table([{"kind": "answer", "task": "p", "question": "q", "answer": f"a{i}", "right": None,
+                                    "session": f"s{i}"} for i in range(20)])
+    texts = _texts(_check_svg(charts.answers_svg(many, max_answers=5)))
+    assert texts[-1] == "and 15 more answers" and len([t for t in texts if t.startswith("a")]) == 6
+
+
+def _id(value) -> str:
+    return type(value).__name__ if isinstance(value, int) and not isinstance(value, bool) else ascii(value)[:20]
+
+
+@pytest.mark.parametrize("bad", HOSTILE_TEXT, ids=_id)
+def test_every_text_from_the_records_is_escaped_and_cut(bad):
+    runs = pd.DataFrame({"settings": [bad, bad, "a"], "value": [0.5, 0.6, 0.7], "lesson": [bad] * 3}, dtype=object)
+    answers = pd.DataFrame({"answer": [bad, "b"], "right": [True, bad], "count": [3, 1], "sessions": [2, 1],
+                            "times_right": [3, 0], "times_wrong": [0, 1]}, dtype=object)
+    for svg in (charts.runs_svg(runs, bad), charts.answers_svg(answers)):
+        root = _check_svg(svg)
+        assert "<b>" not in svg and "<i>" not in svg and "<svg onload" not in svg and '"><svg' not in svg
+        assert all(len(text) <= 200 for text in _texts(root))  # cut: LABEL_LIMIT, METRIC_LIMIT, a title line
+        assert not any(ch in svg for ch in "\x00\x1b\ud800\ufffe")
+
+
+@pytest.mark.parametrize("bad", HOSTILE_NUMBERS, ids=_id)
+def test_any_value_or_count_gives_a_well_formed_chart(bad):
+    runs = pd.DataFrame({"settings": ["a", "a", "b"], "value": [bad, 0.5, bad]})
+    root = _check_svg(charts.runs_svg(runs, "m"))
+    assert "3 runs" in _texts(root)[0]
+    answers = pd.DataFrame({"answer": ["x", "y"], "right": [None, True], "count": [bad, 2], "sessions": [bad, 1],
+                            "times_right": [bad, 2], "times_wrong": [bad, 0]})
+    _check_svg(charts.answers_svg(answers))
+
+
+@pytest.mark.parametrize("values", [[1e308, -1e308], [1e308, 1e308], [-1e308, 0.5], [5e-324, 0.0], [1e6, 1e6 + 1e-9],
+                                    [0.5], [-3.0, -2.0], [1e-300, 2e-300]])
+def test_the_value_axis_copes_with_any_finite_range(values):
+    runs = pd.DataFrame({"settings": ["a"] * len(values), "value": values})
+    root = _check_svg(charts.runs_svg(runs, "m"))
+    circles = root.findall(f"./{SVG}g/{SVG}circle")
+    assert len(circles) == len(values)
+    xs = [float(c.get("cx")) for c in circles]
+    assert all(0 <= x <= charts.WIDTH for x in xs)
+    for element in root.iter():
+        for name in ("x", "x1", "x2", "y", "cx", "cy", "width", "height"):
+            if element.get(name) is not None:
+                assert math.isfinite(float(element.get(name))), (element.tag, name, element.get(name))
+
+
+def test_empty_records_give_a_chart_that_says_so():
+    assert "No run has a value" in charts.runs_svg(classlog.runs_frame([_run(value=None)]), "m")
+    assert "No answers yet" in charts.answers_svg(classlog.answers_table([]))
+
+
+def test_a_lone_surrogate_in_a_record_does_not_break_the_class_view(tmp_path):
+    """JSON can spell "\\ud800", which no UTF-8 text holds: pandas' string columns refuse it."""
+    folder = tmp_path / "classes" / "x"
+    folder.mkdir(parents=True)
+    (folder / f"1-{'a' * 32}.json").write_text('{"kind": "run", "task": "playground", "settings": {"a": "\\ud800"}, '
+                                                 '"value": 0.5, "session": "s"}')
+    (folder / f"2-{'b' * 32}.json").write_text('{"kind": "answer", "task": "playground", "question": "q\\udfff", '
+                                                 '"answer": "\\ud800", "right": true, "session": "s"}')
+    events = classlog.read("x", str(tmp_path))
+    assert len(classlog.runs_table(events)) == 1 and len(classlog.answers_table(events)) == 1

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 SIZES = ((1280, 720), (1024, 768))
 HEADLINE = {"playground": "Test accuracy", "forecast": "Model RMSE", "anomaly": "Flagged test rows",
-            "sentiment": "Network accuracy"}
+            "sentiment": "Network accuracy", "chart-cnn": "CNN test accuracy"}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(br.CHROMIUM), reason="Debian chromium is not installed")]

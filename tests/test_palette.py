@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import pytest
 from _plotly_utils.basevalidators import ColorValidator
 
-from core.charts import anomaly, canvas, confusion, forecast, live, playground, sentiment, style
+from core.charts import anomaly, canvas, class_view, confusion, forecast, live, playground, sentiment, style
 from core.result import Result
 
 CHARTS = Path(__file__).resolve().parents[1] / "core" / "charts"
@@ -312,6 +312,26 @@ def test_every_figure_uses_only_palette_colours_and_no_page_colours(name):
     # theme's colour in both)
     text = str(spec)
     assert "'font': {'color'" not in text and "gridcolor" not in text and "plotly_white" not in text
+
+
+def _class_view_svgs() -> list[str]:
+    runs = pd.DataFrame({"settings": ["a", "a", "b"], "value": [0.5, 0.6, 0.7]})
+    answers = pd.DataFrame({"answer": ["yes", "no", "maybe"], "right": [True, False, None], "count": [3, 2, 1],
+                            "sessions": [2, 2, 1], "times_right": [3, 0, 0], "times_wrong": [0, 2, 0]})
+    return [class_view.runs_svg(runs, "m"), class_view.answers_svg(answers)]
+
+
+def test_the_class_view_pictures_use_only_palette_colours_and_a_text_grey_for_both_themes():
+    """The Class view's charts are SVG pictures (an <img> cannot read the theme): no background of
+    their own, every fill and stroke from the palette, every text in ``style.NEUTRAL``."""
+    for svg in _class_view_svgs():
+        colours = set(re.findall(r'(?:fill|stroke|stop-color|color)="([^"]*)"', svg))
+        assert {c.upper() for c in colours if not c.startswith("url(#")} <= style.PALETTE, colours
+        assert "<style" not in svg and "background" not in svg
+        for text in re.findall(r"<text\b[^>]*>", svg):
+            assert 'fill="' not in text or f'fill="{style.NEUTRAL}"' in text
+        assert re.findall(r'<g fill="([^"]*)"[^>]*>(?:<text)', svg) and all(
+            c == style.NEUTRAL for c in re.findall(r'<g fill="([^"]*)"[^>]*>(?:<text)', svg))
 
 
 def test_direction_is_never_colour_alone():
