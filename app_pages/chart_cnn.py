@@ -112,7 +112,15 @@ def explained_tab() -> None:
                 "It measures the network's reaction, not a cause in the market.")
     shown = a["explained"]
     frame.chart(charts.images(a["test_images"][shown], _titles(shown, a["probs_model"], a["test_labels"]),
-                              occlusion=a["occlusion"]), key="cc:explained")
+                              occlusion=a["occlusion"][shown]), key="cc:explained")
+    n = len(a["test_labels"])
+    pick = st.number_input(f"Any test image: its number (1 = {a['test_dates'][0]}, {n} = {a['test_dates'][-1]})",
+                           1, n, 1, key="cc:pick") - 1
+    left, right = st.columns([2, 3])
+    frame.chart(charts.images(a["test_images"][[pick]], _titles([pick], a["probs_model"], a["test_labels"]),
+                              columns=1, occlusion=a["occlusion"][[pick]]), key="cc:picked", where=left)
+    right.caption(f"Test image {pick + 1}: the window of {config.window if config else '?'} days ending "
+                  f"{a['test_dates'][pick]}. Under it, the change of P(up) when each day is blanked.")
 
 
 def time_tab() -> None:

@@ -21,8 +21,8 @@ from core.tasks.chart_cnn import baselines, windows
 from core.tasks.chart_cnn.config import NAME, PRESETS, SCORERS, Config
 from core.tasks.chart_cnn.windows import ChartData
 
-SCHEMA = 2  # 2: model_up_share
-EXPLAINED = 6  # the most confident right and wrong test images, each with an occlusion map
+SCHEMA = 3  # 2: model_up_share; 3: occlusion of every test image
+EXPLAINED = 6  # the most confident right and wrong test images (every test image has an occlusion map)
 GALLERY = 6    # training images per class for the gallery
 
 __all__ = ["NAME", "PRESETS", "SCHEMA", "ChartData", "Config", "load_data", "train"]
@@ -63,7 +63,7 @@ def train(config: Config, data: ChartData, progress: Progress) -> Result:
         return models.softmax_up(trainer.predict(inputs))
 
     explained = _explained(probs["model"], y_test)
-    occlusion = models.occlusion_by_day(predict_up, data.images[test][explained], config.window)
+    occlusion = models.occlusion_by_day(predict_up, data.images[test], config.window)
     metrics = _metrics(config, data, parts, gap, y_test, probs, predicted) | history.metrics()
     arrays = {"test_images": data.images[test], "test_labels": y_test, "test_dates": data.dates[test].astype(str),
               "explained": explained, "occlusion": occlusion,
