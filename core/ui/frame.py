@@ -18,7 +18,8 @@ _STYLE = """<style>
 
 # Projector mode (a classroom link's projector=1, or the sidebar switch): bigger type everywhere.
 # Streamlit sizes its text in rem, so the root size scales the page; charts get a bigger font
-# through ``chart``. Measured readable from the back of a room at 1024x768 (docs/DESIGN.md).
+# through ``chart``. Checked in screenshots at 1024x768; figures are built afresh on every run
+# (none is cached), so enlarging one in place happens once.
 _PROJECTOR_STYLE = """<style>
 html { font-size: 20px; }
 [data-testid="stSidebar"] { min-width: 300px; }
