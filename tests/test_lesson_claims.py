@@ -48,7 +48,7 @@ def test_the_lesson_box_marks_each_claim_for_this_run():
     box = lesson_markdown(lessons.lesson("overfit", preset, _metrics()))
     lines = box.splitlines()
     assert lines[0] == "**Lesson: overfit.** Watch the gap between train and test accuracy."
-    assert lines[1].startswith("- :green[:material/check_circle:] **In this run:** train accuracy is well above")
-    assert lines[2].startswith("- :green[:material/check_circle:] **In this run:** the network beats the majority")
+    assert lines[1].startswith("- :blue[:material/check_circle:] **In this run:** train accuracy is well above")
+    assert lines[2].startswith("- :blue[:material/check_circle:] **In this run:** the network beats the majority")
     assert lines[3].startswith("- :gray[:material/help:] **This run cannot show it:** the network's AUC")
-    assert lines[4].startswith("- :red[:material/cancel:] **Not in this run:** test accuracy is below 50 %")
+    assert lines[4].startswith("- :orange[:material/cancel:] **Not in this run:** test accuracy is below 50 %")
