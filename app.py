@@ -4,7 +4,7 @@ only the home page is named here."""
 
 import streamlit as st
 
-from core import catalog
+from core import catalog, classroom
 from core.ui import frame
 
 st.set_page_config(page_title="FinDL Lab", page_icon=":material/school:", layout="wide")
@@ -17,7 +17,7 @@ PAGES["Teach"] = [st.Page("app_pages/class_view.py", title="Class view", icon=":
 
 # A focused classroom link (core.classroom, show=...) keeps a student on the lesson: no page menu,
 # the lesson's controls first, the server's status folded away.
-focused = "show" in st.query_params
+focused = classroom.SHOW_KEY in st.query_params
 page = st.navigation(PAGES, position="hidden" if focused else "sidebar")
 frame.style()
 with st.sidebar.expander("Server and display") if focused else st.sidebar:

@@ -28,6 +28,7 @@ from core.errors import ConfigError
 from core.escape import shortened
 
 KEYS = ("lesson", "show", "lock", "ask", "text", "class", "teacher", "projector")
+SHOW_KEY = "show"  # its presence makes a focused link (app.py reads it before any page runs)
 NONE = "none"  # show=none: no controls at all
 _ON, _OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -64,7 +65,7 @@ class Classroom:
         if self.lesson:
             out["lesson"] = self.lesson
         if self.show is not None:
-            out["show"] = ",".join(self.show) if self.show else NONE
+            out[SHOW_KEY] = ",".join(self.show) if self.show else NONE
         for key, on in (("lock", self.lock), ("ask", self.ask), ("text", not self.text)):
             if on:
                 out[key] = "0" if key == "text" else "1"
@@ -98,7 +99,7 @@ def from_query(params: Mapping[str, Any], settings: Iterable[str], presets: Mapp
         else:
             warnings.append(f"ignored link value lesson={_quote(lesson)}: no such lesson on this page; "
                             f"lessons: {', '.join(presets) or 'none'}")
-    show = text("show")
+    show = text(SHOW_KEY)
     if show is not None:
         names = [] if show.lower() in (NONE, "") else [n.strip() for n in show.split(",") if n.strip()]
         unknown = [n for n in names if n not in settings]

@@ -214,9 +214,7 @@ def _record(page, result, event: dict[str, Any]) -> None:
     code = st.session_state.get(CLASS_KEY)
     if not code:
         return
-    from core.store import Store
-
     token = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
     name = st.session_state.get(f"{page.controls.prefix}:preset")
     classlog.record(code, dict(event, task=page.task.NAME, lesson=name if name in page.controls.presets else None,
-                               key=result.key, session=token), Store().location)
+                               key=result.key, session=token))  # the result store's root
